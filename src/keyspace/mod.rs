@@ -1,0 +1,359 @@
+//! One shard's keyspace: 16 databases of key → value with millisecond expiry.
+//!
+//! Owned by exactly one shard thread and never shared; nothing here knows of
+//! commands, connections or other shards. Keys and values are copied out of
+//! the connection's read buffer when stored, so a stored key never pins a
+//! network buffer.
+//!
+//! Each database keeps two `IndexMap`s, like Redis's main and expires dicts:
+//! the index order gives O(1) random sampling (RANDOMKEY, the active expiry
+//! cycle) and a SCAN cursor that survives mutation (see [`Db::scan`]).
+
+mod value;
+
+pub use value::Value;
+
+use bytes::Bytes;
+use indexmap::IndexMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub type Hasher = foldhash::fast::RandomState;
+pub type Key = Box<[u8]>;
+
+/// Number of logical databases (SELECT 0..15).
+pub const NUM_DBS: usize = 16;
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A key's value together with its absolute expiry, as moved between shards
+/// by RENAME, COPY and MOVE.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub value: Value,
+    /// Absolute expiry in Unix milliseconds, if any.
+    pub expire_at: Option<u64>,
+}
+
+#[derive(Default)]
+pub struct Db {
+    main: IndexMap<Key, Value, Hasher>,
+    expires: IndexMap<Key, u64, Hasher>,
+}
+
+/// Counters a shard reports in INFO stats.
+#[derive(Default, Debug, Clone, Copy)]
+pub struct KeyspaceStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub expired: u64,
+}
+
+impl Db {
+    pub fn len(&self) -> usize {
+        self.main.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.main.is_empty()
+    }
+
+    pub fn volatile_len(&self) -> usize {
+        self.expires.len()
+    }
+
+    /// Removes `key` if its deadline has passed; true when it did.
+    fn expire_if_needed(&mut self, key: &[u8], now: u64) -> bool {
+        if self.expires.is_empty() {
+            return false;
+        }
+        match self.expires.get(key) {
+            Some(&at) if at <= now => {
+                self.expires.swap_remove(key);
+                self.main.swap_remove(key);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The live value of `key`, after lazily expiring it.
+    pub fn get(&mut self, key: &[u8], now: u64) -> Option<&Value> {
+        self.expire_if_needed(key, now);
+        self.main.get(key)
+    }
+
+    pub fn get_mut(&mut self, key: &[u8], now: u64) -> Option<&mut Value> {
+        self.expire_if_needed(key, now);
+        self.main.get_mut(key)
+    }
+
+    pub fn contains(&mut self, key: &[u8], now: u64) -> bool {
+        self.get(key, now).is_some()
+    }
+
+    /// Absolute expiry of a live key.
+    pub fn expire_at(&mut self, key: &[u8], now: u64) -> Option<u64> {
+        self.expire_if_needed(key, now);
+        self.expires.get(key).copied()
+    }
+
+    /// Stores `value`, clearing any expiry (SET semantics).
+    pub fn set(&mut self, key: &[u8], value: Value) {
+        if !self.expires.is_empty() {
+            self.expires.swap_remove(key);
+        }
+        self.insert_value(key, value);
+    }
+
+    /// Stores `value`, keeping the key's expiry if it is live (KEEPTTL).
+    pub fn set_keep_ttl(&mut self, key: &[u8], value: Value, now: u64) {
+        self.expire_if_needed(key, now);
+        self.insert_value(key, value);
+    }
+
+    fn insert_value(&mut self, key: &[u8], value: Value) {
+        match self.main.get_mut(key) {
+            Some(slot) => *slot = value,
+            None => {
+                self.main.insert(key.into(), value);
+            }
+        }
+    }
+
+    /// Sets or clears the absolute expiry of an existing key. Returns false
+    /// when the key does not exist.
+    pub fn set_expire(&mut self, key: &[u8], at: Option<u64>) -> bool {
+        if !self.main.contains_key(key) {
+            return false;
+        }
+        match at {
+            Some(at) => match self.expires.get_mut(key) {
+                Some(slot) => *slot = at,
+                None => {
+                    self.expires.insert(key.into(), at);
+                }
+            },
+            None => {
+                self.expires.swap_remove(key);
+            }
+        }
+        true
+    }
+
+    /// Removes a live key and returns its entry.
+    pub fn remove(&mut self, key: &[u8], now: u64) -> Option<Entry> {
+        if self.expire_if_needed(key, now) {
+            return None;
+        }
+        let value = self.main.swap_remove(key)?;
+        let expire_at =
+            if self.expires.is_empty() { None } else { self.expires.swap_remove(key) };
+        Some(Entry { value, expire_at })
+    }
+
+    /// Inserts a whole entry, replacing any existing key.
+    pub fn put(&mut self, key: &[u8], entry: Entry) {
+        self.set(key, entry.value);
+        if let Some(at) = entry.expire_at {
+            self.expires.insert(key.into(), at);
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.main = IndexMap::default();
+        self.expires = IndexMap::default();
+    }
+
+    /// Key at index `i` of the main table (for sampling and SCAN).
+    pub fn key_at(&self, i: usize) -> Option<&Key> {
+        self.main.get_index(i).map(|(k, _)| k)
+    }
+
+    /// A uniformly chosen live key, expiring dead ones it meets on the way.
+    pub fn random_key(&mut self, now: u64, rnd: &mut impl FnMut() -> u64) -> Option<Bytes> {
+        // Bounded tries, like Redis, so a db full of expired keys cannot spin.
+        for _ in 0..100 {
+            if self.main.is_empty() {
+                return None;
+            }
+            let i = (rnd() % self.main.len() as u64) as usize;
+            let key = self.main.get_index(i)?.0.clone();
+            if !self.expire_if_needed(&key, now) {
+                return Some(Bytes::from(key.into_vec()));
+            }
+        }
+        None
+    }
+
+    /// One SCAN step. Walks the main table by index from the end toward the
+    /// start: a removal moves the last (already visited) key into the hole
+    /// and insertions append behind the cursor, so every key present for the
+    /// whole scan is returned at least once. `cursor` is the number of indexes
+    /// still to visit (0 = start); the returned cursor is 0 when done.
+    pub fn scan(
+        &mut self,
+        cursor: u64,
+        count: usize,
+        now: u64,
+        mut visit: impl FnMut(&Key, &Value),
+    ) -> u64 {
+        let len = self.main.len() as u64;
+        let mut next = if cursor == 0 || cursor > len { len } else { cursor };
+        let mut seen = 0;
+        while next > 0 && seen < count {
+            next -= 1;
+            let i = next as usize;
+            if i >= self.main.len() {
+                continue;
+            }
+            seen += 1;
+            let (k, v) = self.main.get_index(i).expect("index in range");
+            let expired = !self.expires.is_empty()
+                && self.expires.get(k).is_some_and(|&at| at <= now);
+            if !expired {
+                visit(k, v);
+            }
+        }
+        next
+    }
+
+    /// Active expiry: samples up to `samples` keys with a deadline and removes
+    /// the expired ones. Returns (sampled, expired) so the caller can repeat
+    /// while many sampled keys were stale, as Redis's cycle does.
+    pub fn expire_cycle(
+        &mut self,
+        now: u64,
+        samples: usize,
+        rnd: &mut impl FnMut() -> u64,
+    ) -> (usize, usize) {
+        let mut expired = 0;
+        let n = samples.min(self.expires.len());
+        for _ in 0..n {
+            if self.expires.is_empty() {
+                break;
+            }
+            let i = (rnd() % self.expires.len() as u64) as usize;
+            let (k, &at) = self.expires.get_index(i).expect("index in range");
+            if at <= now {
+                let k = k.clone();
+                self.expires.swap_remove_index(i);
+                self.main.swap_remove(&k);
+                expired += 1;
+            }
+        }
+        (n, expired)
+    }
+
+    /// Iterates all live keys (KEYS, snapshots).
+    pub fn iter(&self, now: u64) -> impl Iterator<Item = (&Key, &Value)> {
+        self.main.iter().filter(move |(k, _)| {
+            self.expires.is_empty() || self.expires.get(*k).is_none_or(|&at| at > now)
+        })
+    }
+}
+
+/// The 16 databases of one shard.
+pub struct Keyspace {
+    pub dbs: Vec<Db>,
+    pub stats: KeyspaceStats,
+}
+
+impl Default for Keyspace {
+    fn default() -> Self {
+        Keyspace { dbs: (0..NUM_DBS).map(|_| Db::default()).collect(), stats: Default::default() }
+    }
+}
+
+impl Keyspace {
+    pub fn db(&mut self, i: usize) -> &mut Db {
+        &mut self.dbs[i]
+    }
+
+    pub fn swap(&mut self, a: usize, b: usize) {
+        self.dbs.swap(a, b);
+    }
+
+    pub fn total_keys(&self) -> usize {
+        self.dbs.iter().map(Db::len).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Value {
+        Value::Str(Bytes::copy_from_slice(v.as_bytes()))
+    }
+
+    #[test]
+    fn lazy_expiry_hides_dead_keys() {
+        let mut db = Db::default();
+        db.set(b"k", s("v"));
+        db.set_expire(b"k", Some(100));
+        assert!(db.get(b"k", 99).is_some());
+        assert!(db.get(b"k", 100).is_none());
+        assert_eq!(db.len(), 0);
+    }
+
+    #[test]
+    fn set_clears_ttl_keep_ttl_keeps_it() {
+        let mut db = Db::default();
+        db.set(b"k", s("v"));
+        db.set_expire(b"k", Some(1000));
+        db.set_keep_ttl(b"k", s("w"), 0);
+        assert_eq!(db.expire_at(b"k", 0), Some(1000));
+        db.set(b"k", s("x"));
+        assert_eq!(db.expire_at(b"k", 0), None);
+    }
+
+    #[test]
+    fn scan_visits_every_stable_key_despite_deletes() {
+        let mut db = Db::default();
+        for i in 0..1000 {
+            db.set(format!("k{i}").as_bytes(), s("v"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = 0;
+        let mut round = 0;
+        loop {
+            cursor = db.scan(cursor, 10, 0, |k, _| {
+                seen.insert(k.clone());
+            });
+            // Delete some keys (only even ones) while scanning.
+            round += 1;
+            let victim = format!("k{}", round * 2);
+            db.remove(victim.as_bytes(), 0);
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in (1..1000).step_by(2) {
+            assert!(seen.contains(format!("k{i}").as_bytes()), "missed k{i}");
+        }
+    }
+
+    #[test]
+    fn active_cycle_removes_expired() {
+        let mut db = Db::default();
+        let mut x = 1u64;
+        let mut rnd = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for i in 0..100 {
+            db.set(format!("k{i}").as_bytes(), s("v"));
+            db.set_expire(format!("k{i}").as_bytes(), Some(10));
+        }
+        db.set(b"keep", s("v"));
+        while db.volatile_len() > 0 {
+            db.expire_cycle(11, 20, &mut rnd);
+        }
+        assert_eq!(db.len(), 1);
+    }
+}

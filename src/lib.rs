@@ -1,0 +1,17 @@
+//! ringkv: a Redis-compatible in-memory key-value server, thread-per-core on
+//! io_uring (glommio), shared-nothing.
+//!
+//! Module map (dependencies point down):
+//! - [`server`]: shard executors, listeners, connections, routing, multi-shard ops
+//! - [`config`]: flags, redis.conf-style file, CONFIG GET/SET table
+//! - [`commands`]: the command table and one file per command family
+//! - [`keyspace`]: one shard's 16 databases, values, expiry
+//! - [`protocol`]: RESP parsing and reply encoding
+//! - [`util`]: number and glob helpers with Redis's exact rules
+
+pub mod commands;
+pub mod config;
+pub mod keyspace;
+pub mod protocol;
+pub mod server;
+pub mod util;

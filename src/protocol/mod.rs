@@ -1,0 +1,12 @@
+//! RESP wire format: request parsing (RESP2 multibulk and inline commands) and
+//! reply encoding (RESP2, or RESP3 after `HELLO 3`).
+//!
+//! Knows nothing of commands or the keyspace. Parsing is zero-copy: a complete
+//! request is split off the connection's read buffer and its arguments are
+//! `Bytes` slices of that one frame.
+
+mod parse;
+mod reply;
+
+pub use parse::{Limits, ProtocolError, parse_request};
+pub use reply::{Reply, encode, format_double};

@@ -1,0 +1,284 @@
+//! Request parser. Stateless: each call rescans the buffered request from its
+//! start, which only walks the length headers (bulk payloads are skipped by
+//! length), so a large value arriving in many reads costs little.
+
+use bytes::{Buf, Bytes, BytesMut};
+use std::fmt;
+
+use crate::util::parse_i64;
+
+/// Size limits, with Redis's defaults.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// `proto-max-bulk-len`: the largest bulk argument accepted.
+    pub max_bulk: usize,
+    /// Largest argument count of a multibulk request.
+    pub max_multibulk: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_bulk: 512 * 1024 * 1024, max_multibulk: i32::MAX as usize }
+    }
+}
+
+/// Longest inline request or length header line, as Redis's PROTO_INLINE_MAX_SIZE.
+const MAX_LINE: usize = 64 * 1024;
+
+/// A malformed request: the client gets `-ERR Protocol error: <msg>` and is closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtocolError(pub std::borrow::Cow<'static, str>);
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ERR Protocol error: {}", self.0)
+    }
+}
+
+/// Parses one request from the front of `buf`.
+///
+/// Returns `Ok(Some(args))` and removes the request from `buf`; `Ok(None)` when
+/// more bytes are needed (then `buf` may have been given capacity for the rest);
+/// an empty `args` vector is an empty inline line or `*0`, which callers skip.
+pub fn parse_request(
+    buf: &mut BytesMut,
+    limits: &Limits,
+) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+    if buf.is_empty() {
+        return Ok(None);
+    }
+    if buf[0] == b'*' {
+        parse_multibulk(buf, limits)
+    } else {
+        parse_inline(buf)
+    }
+}
+
+/// Reads a decimal line starting at `pos` (after the type byte). Returns the
+/// value and the index after "\r\n", or None when the line is incomplete.
+fn read_len_line(
+    buf: &[u8],
+    pos: usize,
+    too_big: &'static str,
+    invalid: &'static str,
+) -> Result<Option<(i64, usize)>, ProtocolError> {
+    let rest = &buf[pos..];
+    let Some(nl) = memchr(b'\r', rest) else {
+        if rest.len() > MAX_LINE {
+            return Err(ProtocolError(too_big.into()));
+        }
+        return Ok(None);
+    };
+    if nl + 1 >= rest.len() {
+        return Ok(None);
+    }
+    if rest[nl + 1] != b'\n' {
+        return Err(ProtocolError(invalid.into()));
+    }
+    let n = parse_i64(&rest[..nl]).ok_or(ProtocolError(invalid.into()))?;
+    Ok(Some((n, pos + nl + 2)))
+}
+
+fn parse_multibulk(
+    buf: &mut BytesMut,
+    limits: &Limits,
+) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+    const BAD_MB: &str = "invalid multibulk length";
+    const BAD_BULK: &str = "invalid bulk length";
+    let Some((count, mut pos)) = read_len_line(buf, 1, "too big mbulk count string", BAD_MB)?
+    else {
+        return Ok(None);
+    };
+    if count > limits.max_multibulk as i64 {
+        return Err(ProtocolError(BAD_MB.into()));
+    }
+    if count <= 0 {
+        buf.advance(pos);
+        return Ok(Some(Vec::new()));
+    }
+    let count = count as usize;
+    // (start, end) of each argument within the frame; capacity capped so a
+    // hostile count cannot make us allocate before the bytes arrive.
+    let mut spans = Vec::with_capacity(count.min(1024));
+    for _ in 0..count {
+        if pos >= buf.len() {
+            return Ok(None);
+        }
+        if buf[pos] != b'$' {
+            return Err(ProtocolError(format!("expected '$', got '{}'", buf[pos] as char).into()));
+        }
+        let Some((len, start)) = read_len_line(buf, pos + 1, "too big bulk count string", BAD_BULK)?
+        else {
+            return Ok(None);
+        };
+        if len < 0 || len as usize > limits.max_bulk {
+            return Err(ProtocolError(BAD_BULK.into()));
+        }
+        let end = start + len as usize;
+        if buf.len() < end + 2 {
+            // Large argument still arriving: make room once for all of it.
+            buf.reserve(end + 2 - buf.len());
+            return Ok(None);
+        }
+        if &buf[end..end + 2] != b"\r\n" {
+            return Err(ProtocolError(BAD_BULK.into()));
+        }
+        spans.push((start, end));
+        pos = end + 2;
+    }
+    let frame = buf.split_to(pos).freeze();
+    Ok(Some(spans.into_iter().map(|(s, e)| frame.slice(s..e)).collect()))
+}
+
+fn parse_inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+    let Some(nl) = memchr(b'\n', buf) else {
+        if buf.len() > MAX_LINE {
+            return Err(ProtocolError("too big inline request".into()));
+        }
+        return Ok(None);
+    };
+    let line = buf.split_to(nl + 1).freeze();
+    let mut end = nl;
+    if end > 0 && line[end - 1] == b'\r' {
+        end -= 1;
+    }
+    split_inline(&line.slice(..end)).map(Some)
+}
+
+/// Splits an inline command line like Redis's sdssplitargs: whitespace
+/// separated, with "double" (C escapes) and 'single' quoted arguments.
+fn split_inline(line: &Bytes) -> Result<Vec<Bytes>, ProtocolError> {
+    const UNBALANCED: &str = "unbalanced quotes in request";
+    let s = &line[..];
+    let mut args = Vec::new();
+    let mut i = 0;
+    while i < s.len() {
+        while i < s.len() && s[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= s.len() {
+            break;
+        }
+        if s[i] != b'"' && s[i] != b'\'' {
+            let start = i;
+            while i < s.len() && !s[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            args.push(line.slice(start..i));
+            continue;
+        }
+        let quote = s[i];
+        i += 1;
+        let mut cur = Vec::new();
+        loop {
+            if i >= s.len() {
+                return Err(ProtocolError(UNBALANCED.into()));
+            }
+            let c = s[i];
+            if quote == b'"' && c == b'\\' && i + 1 < s.len() {
+                if s[i + 1] == b'x'
+                    && i + 3 < s.len()
+                    && s[i + 2].is_ascii_hexdigit()
+                    && s[i + 3].is_ascii_hexdigit()
+                {
+                    cur.push(hex(s[i + 2]) * 16 + hex(s[i + 3]));
+                    i += 4;
+                    continue;
+                }
+                cur.push(match s[i + 1] {
+                    b'n' => b'\n',
+                    b'r' => b'\r',
+                    b't' => b'\t',
+                    b'b' => 8,
+                    b'a' => 7,
+                    other => other,
+                });
+                i += 2;
+            } else if quote == b'\'' && c == b'\\' && i + 1 < s.len() && s[i + 1] == b'\'' {
+                cur.push(b'\'');
+                i += 2;
+            } else if c == quote {
+                // A closing quote must be followed by a space or the end.
+                if i + 1 < s.len() && !s[i + 1].is_ascii_whitespace() {
+                    return Err(ProtocolError(UNBALANCED.into()));
+                }
+                i += 1;
+                break;
+            } else {
+                cur.push(c);
+                i += 1;
+            }
+        }
+        args.push(Bytes::from(cur));
+    }
+    Ok(args)
+}
+
+fn hex(c: u8) -> u8 {
+    (c as char).to_digit(16).unwrap_or(0) as u8
+}
+
+fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| b == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_all(input: &[u8]) -> Result<Vec<Vec<Bytes>>, ProtocolError> {
+        let mut buf = BytesMut::from(input);
+        let mut out = Vec::new();
+        while let Some(args) = parse_request(&mut buf, &Limits::default())? {
+            out.push(args);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn multibulk_and_pipeline() {
+        let got = parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPING\r\n").unwrap();
+        assert_eq!(got, vec![vec![Bytes::from("GET"), Bytes::from("k")], vec![Bytes::from("PING")]]);
+    }
+
+    #[test]
+    fn incomplete_waits_for_more() {
+        for cut in 1..20 {
+            let full = b"*2\r\n$3\r\nSET\r\n$2\r\nab\r\n";
+            let mut buf = BytesMut::from(&full[..cut.min(full.len() - 1)]);
+            assert_eq!(parse_request(&mut buf, &Limits::default()).unwrap(), None, "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn binary_safe_values() {
+        let got = parse_all(b"*1\r\n$4\r\na\r\nb\r\n").unwrap();
+        assert_eq!(got[0][0], Bytes::from_static(b"a\r\nb"));
+    }
+
+    #[test]
+    fn inline_with_quotes() {
+        let got = parse_all(b"SET \"a b\" 'c d'\r\nPING\n\r\n").unwrap();
+        assert_eq!(got[0], vec![Bytes::from("SET"), Bytes::from("a b"), Bytes::from("c d")]);
+        assert_eq!(got[1], vec![Bytes::from("PING")]);
+        assert!(got[2].is_empty());
+        assert_eq!(parse_all(b"SET \"a\n").unwrap_err().0, "unbalanced quotes in request");
+        assert_eq!(parse_all(b"ECHO \"\\x41\\n\"\n").unwrap()[0][1], Bytes::from("A\n"));
+    }
+
+    #[test]
+    fn errors_match_redis() {
+        assert_eq!(parse_all(b"*x\r\n").unwrap_err().0, "invalid multibulk length");
+        assert_eq!(parse_all(b"*1\r\n$-5\r\n").unwrap_err().0, "invalid bulk length");
+        assert_eq!(parse_all(b"*1\r\n+OK\r\n").unwrap_err().0, "expected '$', got '+'");
+        let limits = Limits { max_bulk: 10, ..Limits::default() };
+        let mut buf = BytesMut::from(&b"*1\r\n$11\r\n"[..]);
+        assert_eq!(parse_request(&mut buf, &limits).unwrap_err().0, "invalid bulk length");
+        let long = vec![b'a'; MAX_LINE + 1];
+        assert_eq!(parse_all(&long).unwrap_err().0, "too big inline request");
+        assert_eq!(
+            parse_all(format!("*1\r\n${}", "1".repeat(MAX_LINE + 1)).as_bytes()).unwrap_err().0,
+            "too big bulk count string"
+        );
+    }
+}
