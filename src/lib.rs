@@ -9,9 +9,13 @@
 //! - [`protocol`]: RESP parsing and reply encoding
 //! - [`util`]: number and glob helpers with Redis's exact rules
 
+pub mod alloc;
 pub mod commands;
 pub mod config;
 pub mod keyspace;
 pub mod protocol;
 pub mod server;
 pub mod util;
+
+#[global_allocator]
+static GLOBAL: alloc::Counting = alloc::Counting;

@@ -21,7 +21,11 @@ fn main() {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("RINGKV_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .init();
     if let Err(e) = ringkv::server::run(config) {
         tracing::error!("{e}");
         std::process::exit(1);

@@ -8,5 +8,9 @@ pub(super) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("ping", -1, FAST | STALE, NO_KEYS, Exec::Conn(ConnCmd::Ping), "connection", "Returns the server's liveliness response."),
     CommandSpec::new("echo", 2, FAST, NO_KEYS, Exec::Conn(ConnCmd::Echo), "connection", "Returns the given string."),
     CommandSpec::new("select", 2, LOADING | STALE | FAST, NO_KEYS, Exec::Conn(ConnCmd::Select), "connection", "Changes the selected database."),
+    CommandSpec::new("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, NO_KEYS, Exec::Conn(ConnCmd::Hello), "connection", "Handshakes with the Redis server."),
+    CommandSpec::new("reset", 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, NO_KEYS, Exec::Conn(ConnCmd::Reset), "connection", "Resets the connection."),
+    CommandSpec::new("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, NO_KEYS, Exec::Conn(ConnCmd::Auth), "connection", "Authenticates the connection."),
+    CommandSpec::new("client", -2, NOSCRIPT | LOADING | STALE, NO_KEYS, Exec::Conn(ConnCmd::Client), "connection", "A container for client connection commands."),
     CommandSpec::new("quit", -1, NO_AUTH | STALE | FAST | LOADING, NO_KEYS, Exec::Conn(ConnCmd::Quit), "connection", "Closes the connection."),
 ];

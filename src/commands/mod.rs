@@ -7,6 +7,7 @@
 //! Handlers of [`Exec::Shard`] commands are synchronous functions over one
 //! shard's keyspace and never await.
 
+mod admin;
 mod args;
 pub mod connection;
 pub mod keys;
@@ -117,15 +118,8 @@ pub enum ConnCmd {
     Debug,
     Scan,
     RandomKey,
-    Msetnx,
-    Rename,
-    RenameNx,
-    Copy,
-    Move,
     Lastsave,
     Role,
-    Replicaof,
-    Wait,
 }
 
 /// One row of the command table.
@@ -284,6 +278,7 @@ pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(keys::COMMANDS)
         .chain(server::COMMANDS)
         .chain(connection::COMMANDS)
+        .chain(admin::COMMANDS)
 }
 
 fn table() -> &'static HashMap<&'static str, &'static CommandSpec> {

@@ -1,3 +1,218 @@
-//! Server runtime (stub while being written).
+//! Server runtime: starts one glommio executor per shard, each pinned to a
+//! core, each listening on the port with SO_REUSEPORT and serving the
+//! connections it accepts; wires the shards into a full channel mesh; runs
+//! the active expiry cycle; and shuts down on SIGTERM/SIGINT or SHUTDOWN.
+
+mod admin;
+mod conn;
+mod msg;
+mod multi;
+pub mod route;
+mod shard;
+
 use crate::config::Config;
-pub fn run(_config: Config) -> Result<(), String> { Ok(()) }
+use glommio::channels::channel_mesh::MeshBuilder;
+use glommio::net::TcpListener;
+use glommio::{LocalExecutorBuilder, Placement};
+use msg::Msg;
+use shard::Shard;
+use std::net::ToSocketAddrs;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// Capacity of each shard-to-shard channel.
+const MESH_CAPACITY: usize = 1024;
+
+/// CPUs this process may run on (its affinity mask).
+fn usable_cpus() -> Vec<usize> {
+    // SAFETY: sched_getaffinity fills the set we pass for this process.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) } == 0;
+    let cpus: Vec<usize> = if ok {
+        (0..libc::CPU_SETSIZE as usize).filter(|&c| unsafe { libc::CPU_ISSET(c, &set) }).collect()
+    } else {
+        Vec::new()
+    };
+    if cpus.is_empty() { vec![0] } else { cpus }
+}
+
+/// Raises the open-files soft limit to the hard limit, as Redis does, so
+/// thousands of clients can connect.
+fn raise_fd_limit() {
+    // SAFETY: plain getrlimit/setrlimit on a local struct.
+    unsafe {
+        let mut lim: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
+fn random_hex40() -> String {
+    let mut seed = crate::keyspace::now_ms() ^ ((std::process::id() as u64) << 32);
+    (0..40)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            char::from_digit((seed % 16) as u32, 16).unwrap_or('0')
+        })
+        .collect()
+}
+
+/// Binds every address once without SO_REUSEPORT: fails like Redis when the
+/// port is taken (SO_REUSEPORT would otherwise let us share it silently) and
+/// resolves port 0 to a concrete free port that all shards then bind.
+fn reserve_port(cfg: &Config) -> Result<u16, String> {
+    let mut port = cfg.port;
+    for addr in &cfg.bind {
+        let sa = (addr.as_str(), port)
+            .to_socket_addrs()
+            .map_err(|e| format!("Invalid bind address '{addr}': {e}"))?
+            .next()
+            .ok_or_else(|| format!("Invalid bind address '{addr}'"))?;
+        let l = std::net::TcpListener::bind(sa).map_err(|e| {
+            format!(
+                "Warning: Could not create server TCP listening socket {addr}:{port}: bind: {e}\nFailed listening on port {port} (tcp), aborting."
+            )
+        })?;
+        port = l.local_addr().map_err(|e| e.to_string())?.port();
+    }
+    Ok(port)
+}
+
+/// Runs the server until SIGTERM, SIGINT or SHUTDOWN.
+pub fn run(mut cfg: Config) -> Result<(), String> {
+    raise_fd_limit();
+    cfg.port = reserve_port(&cfg)?;
+    if let Some((host, port)) = &cfg.replicaof {
+        tracing::warn!("replicaof {host} {port} given: replication is not implemented yet; serving as a master");
+    }
+    let n = cfg.shards;
+    let cpus = usable_cpus();
+    tracing::info!(
+        "ringkv {} starting: port={} shards={} cpus={:?} pid={}",
+        env!("CARGO_PKG_VERSION"),
+        cfg.port,
+        n,
+        cpus,
+        std::process::id()
+    );
+    let (stop_tx, stop_rx) = crossbeam_channel::unbounded::<&'static str>();
+    let (ready_tx, ready_rx) = crossbeam_channel::unbounded::<Result<(), String>>();
+    let mesh = MeshBuilder::<Msg, _>::full(n, MESH_CAPACITY);
+    let run_id = random_hex40();
+    let mut handles = Vec::new();
+    for id in 0..n {
+        let (cfg, mesh, stop_tx, ready_tx, run_id) =
+            (cfg.clone(), mesh.clone(), stop_tx.clone(), ready_tx.clone(), run_id.clone());
+        let cpu = cpus[id % cpus.len()];
+        let h = LocalExecutorBuilder::new(Placement::Fixed(cpu))
+            .name(&format!("shard-{id}"))
+            .spawn(move || async move {
+                if let Err(e) = shard_main(id, cfg, mesh, stop_tx, ready_tx.clone(), run_id).await {
+                    let _ = ready_tx.send(Err(e));
+                }
+            })
+            .map_err(|e| format!("cannot start shard {id}: {e}"))?;
+        handles.push(h);
+    }
+    for _ in 0..n {
+        match ready_rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(e),
+            Err(_) => return Err("shards did not start in time".into()),
+        }
+    }
+    tracing::info!("Ready to accept connections tcp port={}", cfg.port);
+
+    let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT])
+        .map_err(|e| format!("cannot install signal handlers: {e}"))?;
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            let _ = stop_tx.send(if sig == signal_hook::consts::SIGINT { "SIGINT" } else { "SIGTERM" });
+        }
+    });
+    let why = stop_rx.recv().unwrap_or("all shards stopped");
+    tracing::info!("Received {why}, scheduling shutdown...");
+    // Nothing is persisted yet, so there is no state to flush: exit at once.
+    tracing::info!("ringkv is now ready to exit, bye bye...");
+    std::process::exit(0);
+}
+
+async fn shard_main(
+    id: usize,
+    cfg: Config,
+    mesh: MeshBuilder<Msg, glommio::channels::channel_mesh::Full>,
+    stop_tx: crossbeam_channel::Sender<&'static str>,
+    ready_tx: crossbeam_channel::Sender<Result<(), String>>,
+    run_id: String,
+) -> Result<(), String> {
+    let (senders, mut receivers) = mesh.join().await.map_err(|_| format!("shard {id}: mesh join failed"))?;
+    let mut listeners = Vec::new();
+    for addr in &cfg.bind {
+        let l = TcpListener::bind((addr.as_str(), cfg.port))
+            .map_err(|e| format!("shard {id}: bind {addr}:{}: {e}", cfg.port))?;
+        listeners.push(l);
+    }
+    let hz = cfg.hz;
+    let shard = Rc::new(Shard::new(id, cfg, senders, stop_tx, run_id));
+    for (_peer, rx) in receivers.streams() {
+        let shard = shard.clone();
+        glommio::spawn_local(async move {
+            while let Some(msg) = rx.recv().await {
+                shard.on_message(msg);
+            }
+        })
+        .detach();
+    }
+    {
+        let shard = shard.clone();
+        glommio::spawn_local(async move {
+            loop {
+                let hz = shard.cfg.borrow().hz.max(1);
+                glommio::timer::sleep(Duration::from_millis(1000 / hz)).await;
+                shard.active_expire();
+            }
+        })
+        .detach();
+    }
+    let _ = hz;
+    let _ = ready_tx.send(Ok(()));
+    let mut accepts = Vec::new();
+    for l in listeners {
+        let shard = shard.clone();
+        accepts.push(glommio::spawn_local(async move { accept_loop(shard, l).await }));
+    }
+    for a in accepts {
+        a.await;
+    }
+    Ok(())
+}
+
+async fn accept_loop(shard: Rc<Shard>, listener: TcpListener) {
+    loop {
+        match listener.accept().await {
+            Ok(stream) => {
+                let max = shard.cfg.borrow().maxclients.div_ceil(shard.nshards);
+                if shard.clients.borrow().len() >= max {
+                    let c = &shard.counters;
+                    c.rejected.set(c.rejected.get() + 1);
+                    glommio::spawn_local(async move {
+                        use futures_lite::AsyncWriteExt;
+                        let mut stream = stream;
+                        let _ = stream.write_all(b"-ERR max number of clients reached\r\n").await;
+                    })
+                    .detach();
+                    continue;
+                }
+                glommio::spawn_local(conn::serve(shard.clone(), stream)).detach();
+            }
+            Err(e) => {
+                tracing::warn!("shard {}: accept failed: {e}", shard.id);
+                glommio::timer::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}

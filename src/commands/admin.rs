@@ -1,0 +1,18 @@
+//! Table rows of server commands whose bodies run in the connection task
+//! (they span shards or threads): CONFIG, COMMAND, TIME, SHUTDOWN, DEBUG,
+//! SCAN, RANDOMKEY, LASTSAVE, ROLE. The bodies live in `server::admin`.
+
+use super::flags::*;
+use super::{CommandSpec, ConnCmd, Exec, NO_KEYS};
+
+pub(super) const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("config", -2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, Exec::Conn(ConnCmd::Config), "server", "A container for server configuration commands."),
+    CommandSpec::new("command", -1, LOADING | STALE, NO_KEYS, Exec::Conn(ConnCmd::Command), "server", "Returns detailed information about all commands."),
+    CommandSpec::new("time", 1, LOADING | STALE | FAST, NO_KEYS, Exec::Conn(ConnCmd::Time), "server", "Returns the server time."),
+    CommandSpec::new("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_AUTH, NO_KEYS, Exec::Conn(ConnCmd::Shutdown), "server", "Synchronously saves the database(s) to disk and shuts down the Redis server."),
+    CommandSpec::new("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, Exec::Conn(ConnCmd::Debug), "server", "A container for debugging commands."),
+    CommandSpec::new("scan", -2, READONLY, NO_KEYS, Exec::Conn(ConnCmd::Scan), "generic", "Iterates over the key names in the database."),
+    CommandSpec::new("randomkey", 1, READONLY, NO_KEYS, Exec::Conn(ConnCmd::RandomKey), "generic", "Returns a random key name from the database."),
+    CommandSpec::new("lastsave", 1, LOADING | STALE | FAST, NO_KEYS, Exec::Conn(ConnCmd::Lastsave), "server", "Returns the Unix timestamp of the last successful save to disk."),
+    CommandSpec::new("role", 1, NOSCRIPT | LOADING | STALE | FAST, NO_KEYS, Exec::Conn(ConnCmd::Role), "server", "Returns the replication role."),
+];

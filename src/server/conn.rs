@@ -1,0 +1,258 @@
+//! One client connection: read, parse every complete request, dispatch, and
+//! write all replies of the batch with one write.
+//!
+//! Dispatch per request: connection commands run here; a command whose keys
+//! all live on this shard runs inline; one whose keys live on one other shard
+//! goes into that shard's outbox, sent as one `Req::Batch` per shard per read
+//! batch; a command spanning shards, or touching every shard, first flushes
+//! the outboxes (so it observes this client's earlier writes) and then runs
+//! to completion. Replies keep request order.
+//!
+//! Within one pipeline, commands for different shards run concurrently: each
+//! key sees this client's commands in order, but another client may observe
+//! a write to a key on shard B before an earlier-sent write to shard A
+//! completes. Commands that need a cross-key view (MGET, DBSIZE, ...) flush
+//! first, so this client itself always sees its own writes in order.
+
+use super::admin;
+use super::msg::{Cmd, Req};
+use super::route::shard_of;
+use super::shard::{ClientInfo, Handled, Shard};
+use crate::commands::{ConnCmd, Exec, Merge, lookup, unknown_command};
+use crate::commands::{CmdError, flags};
+use crate::protocol::{Limits, Reply, encode, parse_request};
+use bytes::{Bytes, BytesMut};
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use glommio::net::TcpStream;
+use std::os::fd::AsRawFd;
+use std::rc::Rc;
+
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Per-connection state that commands may change.
+pub struct Conn {
+    pub shard: Rc<Shard>,
+    pub info: Rc<ClientInfo>,
+    pub db: u8,
+    pub resp3: bool,
+    pub authed: bool,
+    /// Set by QUIT or a protocol error: close after writing replies.
+    pub close: bool,
+}
+
+/// Replies of one read batch, some still awaited from other shards.
+struct Pipeline {
+    replies: Vec<(Option<Reply>, bool)>,
+    outbox: Vec<(Vec<Cmd>, Vec<usize>)>,
+    queued: usize,
+}
+
+impl Pipeline {
+    fn new(nshards: usize, cap: usize) -> Self {
+        Pipeline {
+            replies: Vec::with_capacity(cap),
+            outbox: (0..nshards).map(|_| (Vec::new(), Vec::new())).collect(),
+            queued: 0,
+        }
+    }
+}
+
+pub async fn serve(shard: Rc<Shard>, stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let id = shard.new_client_id();
+    let now = std::time::Instant::now();
+    let info = Rc::new(ClientInfo {
+        id,
+        addr: stream.peer_addr().map(|a| a.to_string()).unwrap_or_default(),
+        laddr: stream.local_addr().map(|a| a.to_string()).unwrap_or_default(),
+        fd: stream.as_raw_fd(),
+        created: now,
+        last_active: std::cell::Cell::new(now),
+        name: Default::default(),
+        lib_name: Default::default(),
+        lib_ver: Default::default(),
+        db: Default::default(),
+        resp: std::cell::Cell::new(2),
+        last_cmd: std::cell::Cell::new("NULL"),
+        killed: Default::default(),
+    });
+    shard.clients.borrow_mut().insert(id, info.clone());
+    let c = &shard.counters;
+    c.connections_received.set(c.connections_received.get() + 1);
+    let authed = shard.cfg.borrow().requirepass.is_none();
+    let mut conn = Conn { shard: shard.clone(), info, db: 0, resp3: false, authed, close: false };
+    if let Err(e) = conn.run(stream).await {
+        tracing::debug!("client {id}: {e}");
+    }
+    shard.clients.borrow_mut().remove(&id);
+}
+
+impl Conn {
+    async fn run(&mut self, mut stream: TcpStream) -> std::io::Result<()> {
+        let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
+        let mut out = BytesMut::with_capacity(READ_CHUNK);
+        let mut chunk = vec![0u8; READ_CHUNK];
+        while !self.close {
+            let n = stream.read(&mut chunk).await?;
+            if n == 0 || self.info.killed.get() {
+                return Ok(());
+            }
+            rbuf.extend_from_slice(&chunk[..n]);
+            let c = &self.shard.counters;
+            c.net_input.set(c.net_input.get() + n as u64);
+            self.info.last_active.set(std::time::Instant::now());
+
+            let limits = Limits { max_bulk: self.shard.cfg.borrow().proto_max_bulk_len, ..Limits::default() };
+            let mut reqs = Vec::new();
+            let mut perr = None;
+            loop {
+                match parse_request(&mut rbuf, &limits) {
+                    Ok(Some(argv)) if argv.is_empty() => continue,
+                    Ok(Some(argv)) => reqs.push(argv),
+                    Ok(None) => break,
+                    Err(e) => {
+                        perr = Some(e);
+                        break;
+                    }
+                }
+            }
+            if !reqs.is_empty() {
+                self.execute(reqs, &mut out).await;
+            }
+            if let Some(e) = perr {
+                tracing::debug!("client {}: {e}", self.info.id);
+                encode(&mut out, &Reply::error(e.to_string()), self.resp3);
+                self.close = true;
+            }
+            if !out.is_empty() {
+                stream.write_all(&out).await?;
+                let c = &self.shard.counters;
+                c.net_output.set(c.net_output.get() + out.len() as u64);
+                out.clear();
+            }
+            // Give back memory a huge request left behind.
+            if rbuf.capacity() > 4 * 1024 * 1024 && rbuf.is_empty() {
+                rbuf = BytesMut::with_capacity(READ_CHUNK);
+            }
+        }
+        Ok(())
+    }
+
+    async fn execute(&mut self, reqs: Vec<Vec<Bytes>>, out: &mut BytesMut) {
+        let mut p = Pipeline::new(self.shard.nshards, reqs.len());
+        for argv in reqs {
+            let reply = self.dispatch(argv, &mut p).await;
+            p.replies.push((reply, self.resp3));
+            if self.close {
+                break;
+            }
+        }
+        self.flush(&mut p).await;
+        for (r, resp3) in &p.replies {
+            encode(out, r.as_ref().unwrap_or(&Reply::Nil), *resp3);
+        }
+    }
+
+    /// Sends every outbox and fills in the replies.
+    async fn flush(&self, p: &mut Pipeline) {
+        if p.queued == 0 {
+            return;
+        }
+        p.queued = 0;
+        let mut pending = Vec::new();
+        for (s, (cmds, slots)) in p.outbox.iter_mut().enumerate() {
+            if !cmds.is_empty() {
+                let h = self.shard.request(s, Req::Batch(std::mem::take(cmds))).await;
+                pending.push((h, std::mem::take(slots)));
+            }
+        }
+        for (h, slots) in pending {
+            let resp = h.get().await;
+            let replies = match resp {
+                super::msg::Resp::Replies(v) => v,
+                other => vec![other.into_reply()],
+            };
+            for (slot, r) in slots.into_iter().zip(replies) {
+                p.replies[slot].0 = Some(r);
+            }
+        }
+    }
+
+    async fn dispatch(&mut self, argv: Vec<Bytes>, p: &mut Pipeline) -> Option<Reply> {
+        let Some(spec) = lookup(&argv[0]) else {
+            return Some(unknown_command(&argv));
+        };
+        let c = &self.shard.counters;
+        c.commands_processed.set(c.commands_processed.get() + 1);
+        self.info.last_cmd.set(spec.name);
+        if !spec.arity_ok(argv.len()) {
+            return Some(CmdError::arity(spec.name).into());
+        }
+        if !self.authed && spec.flags & flags::NO_AUTH == 0 {
+            return Some(Reply::error("NOAUTH Authentication required."));
+        }
+        let db = self.db;
+        match spec.exec {
+            Exec::Shard(_) => {
+                let n = self.shard.nshards;
+                let mut owner = None;
+                let mut spans = false;
+                for i in spec.key_indexes(argv.len()) {
+                    let s = shard_of(&argv[i], n);
+                    match owner {
+                        None => owner = Some(s),
+                        Some(o) if o != s => spans = true,
+                        _ => {}
+                    }
+                }
+                if spans {
+                    self.flush(p).await;
+                    return Some(super::multi::run(&self.shard, db, spec, argv).await);
+                }
+                let owner = owner.unwrap_or(self.shard.id);
+                let cmd = Cmd { db, spec, argv };
+                if owner == self.shard.id {
+                    return Some(match self.shard.exec_local(cmd) {
+                        Handled::Now(r) => r.into_reply(),
+                        later => later.get().await.into_reply(),
+                    });
+                }
+                let slot = p.replies.len();
+                p.outbox[owner].0.push(cmd);
+                p.outbox[owner].1.push(slot);
+                p.queued += 1;
+                None
+            }
+            Exec::AllShards(_, merge) => {
+                self.flush(p).await;
+                Some(self.fanout(db, spec, argv, merge).await)
+            }
+            Exec::Conn(cc) => {
+                if !matches!(cc, ConnCmd::Ping | ConnCmd::Echo | ConnCmd::Select | ConnCmd::Time) {
+                    self.flush(p).await;
+                }
+                Some(admin::run(self, cc, argv).await)
+            }
+        }
+    }
+
+    /// Runs a command on every shard and merges the replies.
+    pub async fn fanout(
+        &self,
+        db: u8,
+        spec: &'static crate::commands::CommandSpec,
+        argv: Vec<Bytes>,
+        merge: Merge,
+    ) -> Reply {
+        let mut pending = Vec::with_capacity(self.shard.nshards);
+        for s in 0..self.shard.nshards {
+            let cmd = Cmd { db, spec, argv: argv.clone() };
+            pending.push(self.shard.request(s, Req::Batch(vec![cmd])).await);
+        }
+        let mut replies = Vec::with_capacity(pending.len());
+        for h in pending {
+            replies.push(h.get().await.into_reply());
+        }
+        super::multi::merge_replies(merge, replies, &[], 0)
+    }
+}

@@ -1,0 +1,526 @@
+//! One shard: its keyspace, its clients, its config copy, its end of the
+//! channel mesh, and the key locks of multi-shard operations.
+//!
+//! Owned by one executor thread (`Rc`, never `Send`). Everything another
+//! shard wants from it arrives as a [`Msg`] and is answered by tag.
+//!
+//! # Key locks (atomic multi-shard commands)
+//!
+//! A simplified form of Dragonfly's VLL. A coordinator locks the keys it
+//! needs on each involved shard in ascending shard order, runs the parts,
+//! then unlocks. On a shard, an operation is *admitted* when none of its keys
+//! is locked or waiting in the queue; otherwise it joins the FIFO `queue`.
+//! Unlocking drains the queue from the front until an item is blocked again.
+//! `Exec`, `Take`, `Put` and `Unlock` come from a lock holder and bypass
+//! admission. Deadlock freedom: a holder only ever waits for shards above
+//! those it holds, so the holder of the highest contested shard always
+//! progresses. When no lock is held and nothing waits (the common case),
+//! admission is two `is_empty` checks.
+
+use super::msg::{self, Admin, Cmd, KillFilter, Msg, Req, Resp, ShardStats};
+use crate::commands::{Args, Ctx, Exec};
+use crate::config::Config;
+use crate::keyspace::{Hasher, Keyspace, now_ms};
+use crate::protocol::Reply;
+use bytes::Bytes;
+use glommio::channels::channel_mesh::Senders;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+
+/// What a connection registers about itself for CLIENT LIST / KILL / INFO.
+pub struct ClientInfo {
+    pub id: u64,
+    pub addr: String,
+    pub laddr: String,
+    pub fd: i32,
+    pub created: std::time::Instant,
+    pub last_active: Cell<std::time::Instant>,
+    pub name: RefCell<Bytes>,
+    pub lib_name: RefCell<Bytes>,
+    pub lib_ver: RefCell<Bytes>,
+    pub db: Cell<u8>,
+    pub resp: Cell<u8>,
+    pub last_cmd: Cell<&'static str>,
+    pub killed: Cell<bool>,
+}
+
+impl ClientInfo {
+    pub fn line(&self) -> String {
+        let now = std::time::Instant::now();
+        format!(
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+            self.id,
+            self.addr,
+            self.laddr,
+            self.fd,
+            String::from_utf8_lossy(&self.name.borrow()),
+            now.duration_since(self.created).as_secs(),
+            now.duration_since(self.last_active.get()).as_secs(),
+            self.db.get(),
+            self.last_cmd.get(),
+            self.resp.get(),
+            String::from_utf8_lossy(&self.lib_name.borrow()),
+            String::from_utf8_lossy(&self.lib_ver.borrow()),
+        )
+    }
+
+    fn matches(&self, f: &KillFilter) -> bool {
+        f.id.is_none_or(|id| id == self.id)
+            && f.addr.as_ref().is_none_or(|a| *a == self.addr)
+            && f.laddr.as_ref().is_none_or(|a| *a == self.laddr)
+            && f.skip_id != Some(self.id)
+    }
+
+    /// Marks the client killed and wakes its pending read.
+    pub fn kill(&self) {
+        self.killed.set(true);
+        // SAFETY: shutdown(2) on a descriptor the connection task still owns;
+        // it only makes its pending read return end-of-file.
+        unsafe {
+            libc::shutdown(self.fd, libc::SHUT_RDWR);
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Counters {
+    pub connections_received: Cell<u64>,
+    pub commands_processed: Cell<u64>,
+    pub net_input: Cell<u64>,
+    pub net_output: Cell<u64>,
+    pub rejected: Cell<u64>,
+    pub dirty: Cell<u64>,
+}
+
+type LockKey = (u8, Bytes);
+
+/// An operation waiting for its keys.
+struct Waiter {
+    keys: Vec<LockKey>,
+    job: Job,
+    tx: msg::Sender<Resp>,
+}
+
+enum Job {
+    Batch(Vec<Cmd>),
+    Lock { db: u8, keys: Vec<Bytes>, then: Option<Cmd> },
+}
+
+/// A request's answer: now, or later through a oneshot.
+pub enum Handled {
+    Now(Resp),
+    Later(msg::Receiver<Resp>),
+}
+
+impl Handled {
+    pub async fn get(self) -> Resp {
+        match self {
+            Handled::Now(r) => r,
+            Handled::Later(rx) => rx.await.unwrap_or(Resp::Reply(Reply::error("ERR shard dropped request"))),
+        }
+    }
+}
+
+pub struct Shard {
+    pub id: usize,
+    pub nshards: usize,
+    pub ks: RefCell<Keyspace>,
+    pub cfg: RefCell<Config>,
+    pub counters: Counters,
+    pub clients: RefCell<HashMap<u64, Rc<ClientInfo>>>,
+    pub next_client: Cell<u64>,
+    pub started: std::time::Instant,
+    pub run_id: String,
+    pub shutdown: crossbeam_channel::Sender<&'static str>,
+    mesh: Senders<Msg>,
+    next_tag: Cell<u64>,
+    pending: RefCell<HashMap<u64, msg::Sender<Resp>, Hasher>>,
+    locked: RefCell<HashMap<LockKey, u32, Hasher>>,
+    queued: RefCell<HashMap<LockKey, u32, Hasher>>,
+    queue: RefCell<VecDeque<Waiter>>,
+    rng: Cell<u64>,
+}
+
+fn bump(map: &mut HashMap<LockKey, u32, Hasher>, k: &LockKey) {
+    *map.entry(k.clone()).or_insert(0) += 1;
+}
+
+fn drop_one(map: &mut HashMap<LockKey, u32, Hasher>, k: &LockKey) {
+    if let Some(n) = map.get_mut(k) {
+        *n -= 1;
+        if *n == 0 {
+            map.remove(k);
+        }
+    }
+}
+
+impl Shard {
+    pub fn new(
+        id: usize,
+        cfg: Config,
+        mesh: Senders<Msg>,
+        shutdown: crossbeam_channel::Sender<&'static str>,
+        run_id: String,
+    ) -> Shard {
+        Shard {
+            id,
+            nshards: cfg.shards,
+            ks: RefCell::new(Keyspace::default()),
+            cfg: RefCell::new(cfg),
+            counters: Counters::default(),
+            clients: RefCell::new(HashMap::new()),
+            next_client: Cell::new(0),
+            started: std::time::Instant::now(),
+            run_id,
+            shutdown,
+            mesh,
+            next_tag: Cell::new(0),
+            pending: RefCell::new(HashMap::default()),
+            locked: RefCell::new(HashMap::default()),
+            queued: RefCell::new(HashMap::default()),
+            queue: RefCell::new(VecDeque::new()),
+            rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (id as u64 + 1).wrapping_mul(now_ms() | 1)),
+        }
+    }
+
+    /// xorshift64: cheap randomness for sampling (not for security).
+    pub fn random(&self) -> u64 {
+        let mut x = self.rng.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng.set(x);
+        x
+    }
+
+    /// A connection id unique across shards: shards interleave their counters.
+    pub fn new_client_id(&self) -> u64 {
+        let n = self.next_client.get() + 1;
+        self.next_client.set(n);
+        (n - 1) * self.nshards as u64 + self.id as u64 + 1
+    }
+
+    // ---- messaging ------------------------------------------------------
+
+    /// Sends `req` to shard `to` (which may be this one) and returns a handle
+    /// for its answer. The send happens before this returns, so several
+    /// requests issued in a row travel concurrently.
+    pub async fn request(self: &Rc<Self>, to: usize, req: Req) -> Handled {
+        if to == self.id {
+            return self.handle(req);
+        }
+        let tag = self.next_tag.get();
+        self.next_tag.set(tag + 1);
+        let (tx, rx) = msg::oneshot();
+        self.pending.borrow_mut().insert(tag, tx);
+        if self.mesh.send_to(to, Msg::Req { from: self.id, tag, req }).await.is_err() {
+            self.pending.borrow_mut().remove(&tag);
+        }
+        Handled::Later(rx)
+    }
+
+    pub async fn call(self: &Rc<Self>, to: usize, req: Req) -> Resp {
+        self.request(to, req).await.get().await
+    }
+
+    /// Dispatches one message from peer `from`. Never awaits: answers that
+    /// cannot go out at once are sent by a spawned task.
+    pub fn on_message(self: &Rc<Self>, msg: Msg) {
+        match msg {
+            Msg::Resp { tag, resp } => {
+                if let Some(tx) = self.pending.borrow_mut().remove(&tag) {
+                    tx.send(resp);
+                }
+            }
+            Msg::Req { from, tag, req } => match self.handle(req) {
+                Handled::Now(resp) => self.respond(from, tag, resp),
+                Handled::Later(rx) => {
+                    let me = self.clone();
+                    glommio::spawn_local(async move {
+                        if let Some(resp) = rx.await {
+                            me.respond(from, tag, resp);
+                        }
+                    })
+                    .detach();
+                }
+            },
+        }
+    }
+
+    fn respond(self: &Rc<Self>, to: usize, tag: u64, resp: Resp) {
+        if let Err(glommio::GlommioError::WouldBlock(glommio::ResourceType::Channel(msg))) =
+            self.mesh.try_send_to(to, Msg::Resp { tag, resp })
+        {
+            let me = self.clone();
+            glommio::spawn_local(async move {
+                let _ = me.mesh.send_to(to, msg).await;
+            })
+            .detach();
+        }
+    }
+
+    /// Handles a request addressed to this shard.
+    pub fn handle(self: &Rc<Self>, req: Req) -> Handled {
+        match req {
+            Req::Batch(cmds) => {
+                if self.admits_all() {
+                    return Handled::Now(Resp::Replies(self.run_batch(&cmds)));
+                }
+                let keys = cmds.iter().flat_map(cmd_keys).collect();
+                self.admit(keys, Job::Batch(cmds))
+            }
+            Req::Lock { db, keys, then } => {
+                let lock_keys: Vec<LockKey> = keys.iter().map(|k| (db, k.clone())).collect();
+                self.admit(lock_keys, Job::Lock { db, keys, then })
+            }
+            Req::Exec { cmd, unlock } => {
+                let reply = self.run_cmd(&cmd);
+                if let Some((db, keys)) = unlock {
+                    self.unlock(db, &keys);
+                }
+                Handled::Now(Resp::Reply(reply))
+            }
+            Req::Take { db, key, remove } => {
+                let now = now_ms();
+                let mut ks = self.ks.borrow_mut();
+                let d = ks.db(db as usize);
+                let entry = if remove {
+                    d.remove(&key, now)
+                } else {
+                    let expire_at = d.expire_at(&key, now);
+                    d.get(&key, now).map(|v| crate::keyspace::Entry { value: v.clone(), expire_at })
+                };
+                Handled::Now(Resp::Entry(entry))
+            }
+            Req::Put { db, key, entry } => {
+                self.ks.borrow_mut().db(db as usize).put(&key, entry);
+                self.counters.dirty.set(self.counters.dirty.get() + 1);
+                Handled::Now(Resp::Done)
+            }
+            Req::Unlock { db, keys } => {
+                self.unlock(db, &keys);
+                Handled::Now(Resp::Done)
+            }
+            Req::Admin(a) => Handled::Now(self.admin(a)),
+        }
+    }
+
+    fn admits_all(&self) -> bool {
+        self.locked.borrow().is_empty() && self.queue.borrow().is_empty()
+    }
+
+    fn is_free(&self, keys: &[LockKey]) -> bool {
+        let locked = self.locked.borrow();
+        let queued = self.queued.borrow();
+        keys.iter().all(|k| !locked.contains_key(k) && !queued.contains_key(k))
+    }
+
+    fn admit(self: &Rc<Self>, keys: Vec<LockKey>, job: Job) -> Handled {
+        if self.is_free(&keys) {
+            return Handled::Now(self.run_job(job));
+        }
+        {
+            let mut queued = self.queued.borrow_mut();
+            for k in &keys {
+                bump(&mut queued, k);
+            }
+        }
+        let (tx, rx) = msg::oneshot();
+        self.queue.borrow_mut().push_back(Waiter { keys, job, tx });
+        Handled::Later(rx)
+    }
+
+    fn run_job(self: &Rc<Self>, job: Job) -> Resp {
+        match job {
+            Job::Batch(cmds) => Resp::Replies(self.run_batch(&cmds)),
+            Job::Lock { db, keys, then } => match then {
+                // Last participant: nothing can interleave between taking
+                // and releasing the locks, so just run it.
+                Some(cmd) => Resp::Reply(self.run_cmd(&cmd)),
+                None => {
+                    let mut locked = self.locked.borrow_mut();
+                    for k in keys {
+                        bump(&mut locked, &(db, k));
+                    }
+                    Resp::Done
+                }
+            },
+        }
+    }
+
+    fn unlock(self: &Rc<Self>, db: u8, keys: &[Bytes]) {
+        {
+            let mut locked = self.locked.borrow_mut();
+            for k in keys {
+                drop_one(&mut locked, &(db, k.clone()));
+            }
+        }
+        self.drain();
+    }
+
+    /// Runs queued operations from the front while their keys are not locked.
+    fn drain(self: &Rc<Self>) {
+        loop {
+            let waiter = {
+                let mut queue = self.queue.borrow_mut();
+                let Some(front) = queue.front() else { return };
+                let locked = self.locked.borrow();
+                if front.keys.iter().any(|k| locked.contains_key(k)) {
+                    return;
+                }
+                queue.pop_front().expect("front exists")
+            };
+            {
+                let mut queued = self.queued.borrow_mut();
+                for k in &waiter.keys {
+                    drop_one(&mut queued, k);
+                }
+            }
+            let resp = self.run_job(waiter.job);
+            waiter.tx.send(resp);
+        }
+    }
+
+    // ---- execution ------------------------------------------------------
+
+    pub fn run_batch(&self, cmds: &[Cmd]) -> Vec<Reply> {
+        let now = now_ms();
+        cmds.iter().map(|c| self.run_cmd_at(c, now)).collect()
+    }
+
+    pub fn run_cmd(&self, cmd: &Cmd) -> Reply {
+        self.run_cmd_at(cmd, now_ms())
+    }
+
+    fn run_cmd_at(&self, cmd: &Cmd, now: u64) -> Reply {
+        let f = match cmd.spec.exec {
+            Exec::Shard(f) | Exec::AllShards(f, _) => f,
+            Exec::Conn(_) => return Reply::error("ERR internal: connection command sent to shard"),
+        };
+        let max_bulk = self.cfg.borrow().proto_max_bulk_len;
+        let mut ks = self.ks.borrow_mut();
+        let mut ctx = Ctx { ks: &mut ks, db: cmd.db as usize, now, max_bulk, dirty: 0 };
+        let mut args = Args::new(&cmd.argv);
+        let reply = f(&mut ctx, &mut args).unwrap_or_else(Reply::from);
+        let dirty = ctx.dirty;
+        if dirty > 0 {
+            self.counters.dirty.set(self.counters.dirty.get() + dirty);
+        }
+        reply
+    }
+
+    /// Runs a command that arrived on this shard's own connection.
+    pub fn exec_local(self: &Rc<Self>, cmd: Cmd) -> Handled {
+        if self.admits_all() {
+            return Handled::Now(Resp::Reply(self.run_cmd(&cmd)));
+        }
+        let keys = cmd_keys(&cmd).collect();
+        self.admit(keys, Job::Batch(vec![cmd]))
+    }
+
+    // ---- server-wide requests --------------------------------------------
+
+    fn admin(self: &Rc<Self>, a: Admin) -> Resp {
+        match a {
+            Admin::Stats => Resp::Stats(Box::new(self.stats())),
+            Admin::ClientList { ids, me } => {
+                let clients = self.clients.borrow();
+                let mut list: Vec<&Rc<ClientInfo>> = clients
+                    .values()
+                    .filter(|c| ids.is_empty() || ids.contains(&c.id))
+                    .collect();
+                list.sort_by_key(|c| c.id);
+                let _ = me;
+                Resp::Lines(list.iter().map(|c| c.line()).collect())
+            }
+            Admin::ClientKill(f) => {
+                let victims: Vec<Rc<ClientInfo>> =
+                    self.clients.borrow().values().filter(|c| c.matches(&f)).cloned().collect();
+                for c in &victims {
+                    c.kill();
+                }
+                Resp::Count(victims.len() as u64)
+            }
+            Admin::ConfigSet(pairs) => {
+                let mut cfg = self.cfg.borrow_mut();
+                for (k, v) in pairs {
+                    // Validated by the caller on its own shard first.
+                    let _ = cfg.set(&k, &v);
+                }
+                Resp::Done
+            }
+            Admin::ResetStat => {
+                let c = &self.counters;
+                for cell in [&c.commands_processed, &c.connections_received, &c.net_input, &c.net_output, &c.rejected] {
+                    cell.set(0);
+                }
+                self.ks.borrow_mut().stats = Default::default();
+                Resp::Done
+            }
+            Admin::Scan { db, cursor, count, pattern, typ } => {
+                let now = now_ms();
+                let mut keys = Vec::new();
+                let next = self.ks.borrow_mut().db(db as usize).scan(cursor, count, now, |k, v| {
+                    if typ.as_ref().is_some_and(|t| !t.eq_ignore_ascii_case(v.type_name().as_bytes())) {
+                        return;
+                    }
+                    if pattern.as_ref().is_some_and(|p| !crate::util::glob_match(p, k, false)) {
+                        return;
+                    }
+                    keys.push(Bytes::copy_from_slice(k));
+                });
+                Resp::Scan(next, keys)
+            }
+            Admin::RandomKey { db } => {
+                let now = now_ms();
+                let mut rnd = || self.random();
+                Resp::Key(self.ks.borrow_mut().db(db as usize).random_key(now, &mut rnd))
+            }
+        }
+    }
+
+    pub fn stats(&self) -> ShardStats {
+        let ks = self.ks.borrow();
+        let c = &self.counters;
+        ShardStats {
+            keys: ks.dbs.iter().map(|d| (d.len(), d.volatile_len())).collect(),
+            clients: self.clients.borrow().len(),
+            connections_received: c.connections_received.get(),
+            commands_processed: c.commands_processed.get(),
+            net_input: c.net_input.get(),
+            net_output: c.net_output.get(),
+            rejected: c.rejected.get(),
+            expired: ks.stats.expired,
+            hits: ks.stats.hits,
+            misses: ks.stats.misses,
+            dirty: c.dirty.get(),
+            allocated: crate::alloc::thread_allocated(),
+        }
+    }
+
+    /// One active expiry pass over all databases, bounded in time like
+    /// Redis's cycle: repeat on a db while over a quarter of samples were stale.
+    pub fn active_expire(&self) {
+        let start = std::time::Instant::now();
+        let now = now_ms();
+        let mut ks = self.ks.borrow_mut();
+        let mut expired_total = 0;
+        let mut rnd = || self.random();
+        for db in ks.dbs.iter_mut() {
+            loop {
+                let (sampled, expired) = db.expire_cycle(now, 20, &mut rnd);
+                expired_total += expired;
+                if sampled == 0 || expired * 4 < sampled || start.elapsed().as_micros() > 1000 {
+                    break;
+                }
+            }
+        }
+        ks.stats.expired += expired_total as u64;
+    }
+}
+
+/// The (db, key) pairs a command touches.
+fn cmd_keys(cmd: &Cmd) -> impl Iterator<Item = LockKey> + '_ {
+    cmd.spec.key_indexes(cmd.argv.len()).map(move |i| (cmd.db, cmd.argv[i].clone()))
+}
