@@ -41,6 +41,8 @@ pub struct Entry {
 pub struct Db {
     main: IndexMap<Key, Value, Hasher>,
     expires: IndexMap<Key, u64, Hasher>,
+    /// Keys expired, lazily or by the active cycle (INFO expired_keys).
+    pub expired: u64,
 }
 
 /// Counters a shard reports in INFO stats.
@@ -73,6 +75,7 @@ impl Db {
             Some(&at) if at <= now => {
                 self.expires.swap_remove(key);
                 self.main.swap_remove(key);
+                self.expired += 1;
                 true
             }
             _ => false,
@@ -241,6 +244,7 @@ impl Db {
                 let k = k.clone();
                 self.expires.swap_remove_index(i);
                 self.main.swap_remove(&k);
+                self.expired += 1;
                 expired += 1;
             }
         }
@@ -258,12 +262,14 @@ impl Db {
 /// The 16 databases of one shard.
 pub struct Keyspace {
     pub dbs: Vec<Db>,
+    /// Read lookups that hit or missed (counted by read commands, as Redis's
+    /// lookupKeyRead does); `expired` lives in each `Db`.
     pub stats: KeyspaceStats,
 }
 
 impl Default for Keyspace {
     fn default() -> Self {
-        Keyspace { dbs: (0..NUM_DBS).map(|_| Db::default()).collect(), stats: Default::default() }
+        Keyspace { dbs: (0..NUM_DBS).map(|_| Db::default()).collect(), stats: KeyspaceStats::default() }
     }
 }
 
@@ -274,6 +280,18 @@ impl Keyspace {
 
     pub fn swap(&mut self, a: usize, b: usize) {
         self.dbs.swap(a, b);
+    }
+
+    /// Counters with `expired` summed over all databases.
+    pub fn totals(&self) -> KeyspaceStats {
+        KeyspaceStats { expired: self.dbs.iter().map(|d| d.expired).sum(), ..self.stats }
+    }
+
+    pub fn reset_stats(&mut self) {
+        self.stats = KeyspaceStats::default();
+        for d in &mut self.dbs {
+            d.expired = 0;
+        }
     }
 
     pub fn total_keys(&self) -> usize {

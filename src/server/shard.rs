@@ -455,7 +455,7 @@ impl Shard {
                 for cell in [&c.commands_processed, &c.connections_received, &c.net_input, &c.net_output, &c.rejected] {
                     cell.set(0);
                 }
-                self.ks.borrow_mut().stats = Default::default();
+                self.ks.borrow_mut().reset_stats();
                 Resp::Done
             }
             Admin::Scan { db, cursor, count, pattern, typ } => {
@@ -482,6 +482,7 @@ impl Shard {
 
     pub fn stats(&self) -> ShardStats {
         let ks = self.ks.borrow();
+        let kstats = ks.totals();
         let c = &self.counters;
         ShardStats {
             keys: ks.dbs.iter().map(|d| (d.len(), d.volatile_len())).collect(),
@@ -491,9 +492,9 @@ impl Shard {
             net_input: c.net_input.get(),
             net_output: c.net_output.get(),
             rejected: c.rejected.get(),
-            expired: ks.stats.expired,
-            hits: ks.stats.hits,
-            misses: ks.stats.misses,
+            expired: kstats.expired,
+            hits: kstats.hits,
+            misses: kstats.misses,
             dirty: c.dirty.get(),
             allocated: crate::alloc::thread_allocated(),
         }
@@ -505,18 +506,15 @@ impl Shard {
         let start = std::time::Instant::now();
         let now = now_ms();
         let mut ks = self.ks.borrow_mut();
-        let mut expired_total = 0;
         let mut rnd = || self.random();
         for db in ks.dbs.iter_mut() {
             loop {
                 let (sampled, expired) = db.expire_cycle(now, 20, &mut rnd);
-                expired_total += expired;
                 if sampled == 0 || expired * 4 < sampled || start.elapsed().as_micros() > 1000 {
                     break;
                 }
             }
         }
-        ks.stats.expired += expired_total as u64;
     }
 }
 
