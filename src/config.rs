@@ -88,10 +88,17 @@ impl Default for Config {
 /// Parses a memory size as Redis does: bytes, or with k/kb/m/mb/g/gb.
 pub fn parse_memory(s: &str) -> Option<usize> {
     let l = s.to_ascii_lowercase();
-    let (num, mul) = [("gb", 1 << 30), ("g", 1_000_000_000), ("mb", 1 << 20), ("m", 1_000_000), ("kb", 1 << 10), ("k", 1000)]
-        .iter()
-        .find_map(|(suf, mul)| l.strip_suffix(suf).map(|n| (n.to_string(), *mul)))
-        .unwrap_or((l.clone(), 1));
+    let (num, mul) = [
+        ("gb", 1 << 30),
+        ("g", 1_000_000_000),
+        ("mb", 1 << 20),
+        ("m", 1_000_000),
+        ("kb", 1 << 10),
+        ("k", 1000),
+    ]
+    .iter()
+    .find_map(|(suf, mul)| l.strip_suffix(suf).map(|n| (n.to_string(), *mul)))
+    .unwrap_or((l.clone(), 1));
     num.parse::<usize>().ok()?.checked_mul(mul)
 }
 
@@ -144,7 +151,10 @@ pub const PARAMS: &[Param] = &[
         set: Some(|c, v| {
             let v = v.to_ascii_lowercase();
             if !["debug", "verbose", "notice", "warning", "nothing"].contains(&v.as_str()) {
-                return Err("argument(s) must be one of the following: debug, verbose, notice, warning, nothing".into());
+                return Err(
+                    "argument(s) must be one of the following: debug, verbose, notice, warning, nothing"
+                        .into(),
+                );
             }
             c.loglevel = v;
             Ok(())
@@ -202,7 +212,9 @@ pub const PARAMS: &[Param] = &[
     Param {
         name: "save",
         get: |_| String::new(),
-        set: Some(|_, v| if v.trim().is_empty() { Ok(()) } else { Err("scheduled saving is not supported".into()) }),
+        set: Some(
+            |_, v| if v.trim().is_empty() { Ok(()) } else { Err("scheduled saving is not supported".into()) },
+        ),
     },
     Param {
         name: "appendonly",
@@ -291,12 +303,7 @@ impl Config {
                 other => self.set(other, value),
             };
             res.map_err(|e| {
-                format!(
-                    "\n*** FATAL CONFIG FILE ERROR ***\nline {}\n>>> '{}'\n{}",
-                    n + 1,
-                    line,
-                    e
-                )
+                format!("\n*** FATAL CONFIG FILE ERROR ***\nline {}\n>>> '{}'\n{}", n + 1, line, e)
             })?;
         }
         Ok(())
@@ -338,8 +345,10 @@ mod tests {
     #[test]
     fn file_and_memory_units() {
         let mut c = Config::default();
-        c.apply_file("# comment\nport 7000\nbind 127.0.0.1 ::1\nproto-max-bulk-len 2mb\nreplicaof 10.0.0.1 6380\n")
-            .unwrap();
+        c.apply_file(
+            "# comment\nport 7000\nbind 127.0.0.1 ::1\nproto-max-bulk-len 2mb\nreplicaof 10.0.0.1 6380\n",
+        )
+        .unwrap();
         assert_eq!(c.port, 7000);
         assert_eq!(c.bind, vec!["127.0.0.1", "::1"]);
         assert_eq!(c.proto_max_bulk_len, 2 << 20);

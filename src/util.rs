@@ -17,18 +17,13 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
             return None;
         }
         let d = (c - b'0') as i64;
-        v = if neg {
-            v.checked_mul(10)?.checked_sub(d)?
-        } else {
-            v.checked_mul(10)?.checked_add(d)?
-        };
+        v = if neg { v.checked_mul(10)?.checked_sub(d)? } else { v.checked_mul(10)?.checked_add(d)? };
     }
     if neg && v == 0 {
         return None;
     }
     Some(v)
 }
-
 
 /// Parses a float as Redis's strtold-based helpers: accepts "inf", "-inf",
 /// "+inf", exponents and leading '+'; rejects spaces, empty input and NaN.

@@ -5,6 +5,7 @@
 use super::flags::*;
 use super::{CommandSpec, ConnCmd, Exec, NO_KEYS};
 
+#[rustfmt::skip]
 pub(super) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("config", -2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS, Exec::Conn(ConnCmd::Config), "server", "A container for server configuration commands."),
     CommandSpec::new("command", -1, LOADING | STALE, NO_KEYS, Exec::Conn(ConnCmd::Command), "server", "Returns detailed information about all commands."),

@@ -37,6 +37,7 @@ impl<'a> Args<'a> {
     }
 
     /// Next argument; a missing one is a syntax error (arity was checked).
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<&'a Bytes, CmdError> {
         let a = self.argv.get(self.pos).ok_or(CmdError::Syntax)?;
         self.pos += 1;

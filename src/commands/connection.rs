@@ -4,6 +4,7 @@
 use super::flags::*;
 use super::{CommandSpec, ConnCmd, Exec, NO_KEYS};
 
+#[rustfmt::skip]
 pub(super) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("ping", -1, FAST | STALE, NO_KEYS, Exec::Conn(ConnCmd::Ping), "connection", "Returns the server's liveliness response."),
     CommandSpec::new("echo", 2, FAST, NO_KEYS, Exec::Conn(ConnCmd::Echo), "connection", "Returns the given string."),

@@ -55,21 +55,13 @@ fn type_cmd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let key = args.key()?;
     args.finish()?;
     let now = ctx.now;
-    Ok(Reply::simple(
-        ctx.db().get(key, now).map_or("none", |v| v.type_name()),
-    ))
+    Ok(Reply::simple(ctx.db().get(key, now).map_or("none", |v| v.type_name())))
 }
 
 /// Shared body of EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT, in the order Redis
 /// checks: options, then the number, then the key. `unit` is milliseconds
 /// per unit of the argument; `relative` adds the current time.
-fn expire_generic(
-    ctx: &mut Ctx,
-    args: &mut Args,
-    name: &str,
-    unit: i64,
-    relative: bool,
-) -> CmdResult {
+fn expire_generic(ctx: &mut Ctx, args: &mut Args, name: &str, unit: i64, relative: bool) -> CmdResult {
     let key = args.key()?;
     let time = args.next()?;
     let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
@@ -88,14 +80,10 @@ fn expire_generic(
         }
     }
     if nx && (xx || gt || lt) {
-        return Err(CmdError::other(
-            "ERR NX and XX, GT or LT options at the same time are not compatible",
-        ));
+        return Err(CmdError::other("ERR NX and XX, GT or LT options at the same time are not compatible"));
     }
     if gt && lt {
-        return Err(CmdError::other(
-            "ERR GT and LT options at the same time are not compatible",
-        ));
+        return Err(CmdError::other("ERR GT and LT options at the same time are not compatible"));
     }
     let now = ctx.now as i64;
     let base = if relative { now } else { 0 };
@@ -161,11 +149,7 @@ fn ttl_generic(ctx: &mut Ctx, args: &mut Args, ms: bool, absolute: bool) -> CmdR
     let Some(at) = db.expire_at(key, now) else {
         return Ok(Reply::Int(-1));
     };
-    let t = if absolute {
-        at as i64
-    } else {
-        (at as i64 - now as i64).max(0)
-    };
+    let t = if absolute { at as i64 } else { (at as i64 - now as i64).max(0) };
     Ok(Reply::Int(if ms { t } else { (t + 500) / 1000 }))
 }
 
@@ -248,10 +232,7 @@ fn db_index(arg: &[u8]) -> Result<usize, CmdError> {
             "ERR value is out of range, value must between -2147483648 and 2147483647",
         ));
     }
-    usize::try_from(v)
-        .ok()
-        .filter(|&i| i < NUM_DBS)
-        .ok_or(CmdError::DbIndex)
+    usize::try_from(v).ok().filter(|&i| i < NUM_DBS).ok_or(CmdError::DbIndex)
 }
 
 fn same_object() -> CmdError {
@@ -280,10 +261,7 @@ fn copy(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let Some(value) = db.get(src, now).cloned() else {
         return Ok(Reply::Int(0));
     };
-    let entry = Entry {
-        value,
-        expire_at: db.expire_at(src, now),
-    };
+    let entry = Entry { value, expire_at: db.expire_at(src, now) };
     let target = ctx.ks.db(dst_db);
     if !replace && target.contains(dst, now) {
         return Ok(Reply::Int(0));
@@ -345,9 +323,7 @@ fn object(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         "refcount" => ("refcount", 3),
         _ => {
             let sub = String::from_utf8_lossy(&sub[..sub.len().min(128)]);
-            return Err(CmdError::other(format!(
-                "ERR unknown subcommand '{sub}'. Try OBJECT HELP."
-            )));
+            return Err(CmdError::other(format!("ERR unknown subcommand '{sub}'. Try OBJECT HELP.")));
         }
     };
     if argc != want {
@@ -444,21 +420,14 @@ pub(super) mod tests {
 
     impl Bench {
         pub fn new() -> Self {
-            Bench {
-                ks: Keyspace::default(),
-                db: 0,
-                now: 1000,
-                dirty: 0,
-            }
+            Bench { ks: Keyspace::default(), db: 0, now: 1000, dirty: 0 }
         }
 
         /// Runs one command through its table row (arity checked as the
         /// runtime does) and renders the reply or error text.
         pub fn call(&mut self, line: &str) -> String {
-            let argv: Vec<Bytes> = line
-                .split_whitespace()
-                .map(|s| Bytes::copy_from_slice(s.as_bytes()))
-                .collect();
+            let argv: Vec<Bytes> =
+                line.split_whitespace().map(|s| Bytes::copy_from_slice(s.as_bytes())).collect();
             let spec = COMMANDS
                 .iter()
                 .chain(super::super::server::COMMANDS)
@@ -467,16 +436,8 @@ pub(super) mod tests {
             if !spec.arity_ok(argv.len()) {
                 return CmdError::arity(spec.name).to_string();
             }
-            let (Exec::Shard(f) | Exec::AllShards(f, _)) = spec.exec else {
-                panic!("{line}")
-            };
-            let mut ctx = Ctx {
-                ks: &mut self.ks,
-                db: self.db,
-                now: self.now,
-                max_bulk: 512 << 20,
-                dirty: 0,
-            };
+            let (Exec::Shard(f) | Exec::AllShards(f, _)) = spec.exec else { panic!("{line}") };
+            let mut ctx = Ctx { ks: &mut self.ks, db: self.db, now: self.now, max_bulk: 512 << 20, dirty: 0 };
             let r = f(&mut ctx, &mut Args::new(&argv));
             self.dirty += ctx.dirty;
             match r {
@@ -493,9 +454,8 @@ pub(super) mod tests {
         /// prefix); `@ms` sets the clock, `SELECT n` the db, `SET k v` stores.
         pub fn run(&mut self, script: &str) {
             for line in script.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                let (cmd, want) = line
-                    .split_once("=>")
-                    .map_or((line, None), |(c, w)| (c.trim(), Some(w.trim())));
+                let (cmd, want) =
+                    line.split_once("=>").map_or((line, None), |(c, w)| (c.trim(), Some(w.trim())));
                 let words: Vec<&str> = cmd.split_whitespace().collect();
                 if let Some(ms) = cmd.strip_prefix('@') {
                     self.now = ms.parse().unwrap();
@@ -508,10 +468,7 @@ pub(super) mod tests {
                     let got = self.call(cmd);
                     match want {
                         Some(w) if w.ends_with("...") => {
-                            assert!(
-                                got.starts_with(w.trim_end_matches("...")),
-                                "{line}: got {got}"
-                            )
+                            assert!(got.starts_with(w.trim_end_matches("...")), "{line}: got {got}")
                         }
                         Some(w) => assert_eq!(got, w, "{line}"),
                         None => assert!(!got.starts_with("ERR"), "{line}: got {got}"),
@@ -720,16 +677,8 @@ pub(super) mod tests {
         );
         // OBJECT HELP has no key: it runs on whichever shard the client is on.
         let argv = [Bytes::from_static(b"OBJECT"), Bytes::from_static(b"help")];
-        let mut ctx = Ctx {
-            ks: &mut b.ks,
-            db: 0,
-            now: 0,
-            max_bulk: 0,
-            dirty: 0,
-        };
-        let Ok(Reply::Array(lines)) = object(&mut ctx, &mut Args::new(&argv)) else {
-            panic!()
-        };
+        let mut ctx = Ctx { ks: &mut b.ks, db: 0, now: 0, max_bulk: 0, dirty: 0 };
+        let Ok(Reply::Array(lines)) = object(&mut ctx, &mut Args::new(&argv)) else { panic!() };
         assert_eq!(lines.len(), 15);
         assert_eq!(lines[14], Reply::simple("    Print this help."));
     }

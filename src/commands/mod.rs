@@ -189,11 +189,8 @@ impl CommandSpec {
     pub fn key_indexes(&self, argc: usize) -> impl Iterator<Item = usize> {
         let (first, step) = (self.first_key, self.step.max(1) as usize);
         let last = if self.last_key < 0 { argc as i32 + self.last_key } else { self.last_key };
-        let range = if first <= 0 || last < first {
-            0..0
-        } else {
-            first as usize..(last as usize + 1).min(argc)
-        };
+        let range =
+            if first <= 0 || last < first { 0..0 } else { first as usize..(last as usize + 1).min(argc) };
         range.step_by(step)
     }
 }
@@ -215,6 +212,19 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     pub fn db(&mut self) -> &mut Db {
         &mut self.ks.dbs[self.db]
+    }
+
+    /// Looks a key up for a read command, counting a keyspace hit or miss
+    /// (Redis's lookupKeyRead). Writes use `db()` and count nothing.
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&crate::keyspace::Value> {
+        let ks = &mut *self.ks;
+        let v = ks.dbs[self.db].get(key, self.now);
+        if v.is_some() {
+            ks.stats.hits += 1;
+        } else {
+            ks.stats.misses += 1;
+        }
+        v
     }
 }
 

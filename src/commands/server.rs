@@ -49,9 +49,7 @@ fn flushall(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 fn swapdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     // Redis reads each index as a C int, with its own message for each.
     let index = |arg: &[u8], msg: &str| {
-        parse_i64(arg)
-            .filter(|&v| i32::try_from(v).is_ok())
-            .ok_or_else(|| CmdError::other(msg))
+        parse_i64(arg).filter(|&v| i32::try_from(v).is_ok()).ok_or_else(|| CmdError::other(msg))
     };
     let a = index(args.next()?, "ERR invalid first DB index")?;
     let b = index(args.next()?, "ERR invalid second DB index")?;

@@ -152,8 +152,7 @@ impl Db {
             return None;
         }
         let value = self.main.swap_remove(key)?;
-        let expire_at =
-            if self.expires.is_empty() { None } else { self.expires.swap_remove(key) };
+        let expire_at = if self.expires.is_empty() { None } else { self.expires.swap_remove(key) };
         Some(Entry { value, expire_at })
     }
 
@@ -196,13 +195,7 @@ impl Db {
     /// and insertions append behind the cursor, so every key present for the
     /// whole scan is returned at least once. `cursor` is the number of indexes
     /// still to visit (0 = start); the returned cursor is 0 when done.
-    pub fn scan(
-        &mut self,
-        cursor: u64,
-        count: usize,
-        now: u64,
-        mut visit: impl FnMut(&Key, &Value),
-    ) -> u64 {
+    pub fn scan(&mut self, cursor: u64, count: usize, now: u64, mut visit: impl FnMut(&Key, &Value)) -> u64 {
         let len = self.main.len() as u64;
         let mut next = if cursor == 0 || cursor > len { len } else { cursor };
         let mut seen = 0;
@@ -214,8 +207,7 @@ impl Db {
             }
             seen += 1;
             let (k, v) = self.main.get_index(i).expect("index in range");
-            let expired = !self.expires.is_empty()
-                && self.expires.get(k).is_some_and(|&at| at <= now);
+            let expired = !self.expires.is_empty() && self.expires.get(k).is_some_and(|&at| at <= now);
             if !expired {
                 visit(k, v);
             }
@@ -253,9 +245,9 @@ impl Db {
 
     /// Iterates all live keys (KEYS, snapshots).
     pub fn iter(&self, now: u64) -> impl Iterator<Item = (&Key, &Value)> {
-        self.main.iter().filter(move |(k, _)| {
-            self.expires.is_empty() || self.expires.get(*k).is_none_or(|&at| at > now)
-        })
+        self.main
+            .iter()
+            .filter(move |(k, _)| self.expires.is_empty() || self.expires.get(*k).is_none_or(|&at| at > now))
     }
 }
 

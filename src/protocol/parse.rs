@@ -40,18 +40,11 @@ impl fmt::Display for ProtocolError {
 /// Returns `Ok(Some(args))` and removes the request from `buf`; `Ok(None)` when
 /// more bytes are needed (then `buf` may have been given capacity for the rest);
 /// an empty `args` vector is an empty inline line or `*0`, which callers skip.
-pub fn parse_request(
-    buf: &mut BytesMut,
-    limits: &Limits,
-) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+pub fn parse_request(buf: &mut BytesMut, limits: &Limits) -> Result<Option<Vec<Bytes>>, ProtocolError> {
     if buf.is_empty() {
         return Ok(None);
     }
-    if buf[0] == b'*' {
-        parse_multibulk(buf, limits)
-    } else {
-        parse_inline(buf)
-    }
+    if buf[0] == b'*' { parse_multibulk(buf, limits) } else { parse_inline(buf) }
 }
 
 /// Reads a decimal line starting at `pos` (after the type byte). Returns the
@@ -79,14 +72,10 @@ fn read_len_line(
     Ok(Some((n, pos + nl + 2)))
 }
 
-fn parse_multibulk(
-    buf: &mut BytesMut,
-    limits: &Limits,
-) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+fn parse_multibulk(buf: &mut BytesMut, limits: &Limits) -> Result<Option<Vec<Bytes>>, ProtocolError> {
     const BAD_MB: &str = "invalid multibulk length";
     const BAD_BULK: &str = "invalid bulk length";
-    let Some((count, mut pos)) = read_len_line(buf, 1, "too big mbulk count string", BAD_MB)?
-    else {
+    let Some((count, mut pos)) = read_len_line(buf, 1, "too big mbulk count string", BAD_MB)? else {
         return Ok(None);
     };
     if count > limits.max_multibulk as i64 {
@@ -107,8 +96,7 @@ fn parse_multibulk(
         if buf[pos] != b'$' {
             return Err(ProtocolError(format!("expected '$', got '{}'", buf[pos] as char).into()));
         }
-        let Some((len, start)) = read_len_line(buf, pos + 1, "too big bulk count string", BAD_BULK)?
-        else {
+        let Some((len, start)) = read_len_line(buf, pos + 1, "too big bulk count string", BAD_BULK)? else {
             return Ok(None);
         };
         if len < 0 || len as usize > limits.max_bulk {

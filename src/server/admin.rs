@@ -139,7 +139,9 @@ fn hello(conn: &mut Conn, argv: &[Bytes]) -> R {
         }
     }
     if !conn.authed {
-        return Err(CmdError::other("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
+        return Err(CmdError::other(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+        ));
     }
     if let Some(n) = name {
         *conn.info.name.borrow_mut() = n;
@@ -159,7 +161,9 @@ fn hello(conn: &mut Conn, argv: &[Bytes]) -> R {
 
 fn valid_client_name(n: &[u8]) -> Result<(), CmdError> {
     if n.iter().any(|&c| !(b'!'..=b'~').contains(&c)) {
-        return Err(CmdError::other("ERR Client names cannot contain spaces, newlines or special characters."));
+        return Err(CmdError::other(
+            "ERR Client names cannot contain spaces, newlines or special characters.",
+        ));
     }
     Ok(())
 }
@@ -275,9 +279,15 @@ async fn client(conn: &mut Conn, argv: &[Bytes]) -> R {
         b"help" => Ok(Reply::Array(
             [
                 "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "ID", "GETNAME", "SETNAME <name>", "SETINFO <LIB-NAME|LIB-VER> <value>", "INFO",
-                "LIST [TYPE normal] [ID <id> ...]", "KILL <ip:port> | KILL <filter> <value> ...",
-                "NO-EVICT (ON|OFF)", "NO-TOUCH (ON|OFF)",
+                "ID",
+                "GETNAME",
+                "SETNAME <name>",
+                "SETINFO <LIB-NAME|LIB-VER> <value>",
+                "INFO",
+                "LIST [TYPE normal] [ID <id> ...]",
+                "KILL <ip:port> | KILL <filter> <value> ...",
+                "NO-EVICT (ON|OFF)",
+                "NO-TOUCH (ON|OFF)",
             ]
             .iter()
             .map(|s| Reply::simple(s))
@@ -293,18 +303,21 @@ async fn client(conn: &mut Conn, argv: &[Bytes]) -> R {
 /// CLIENT KILL ip:port | CLIENT KILL [ID id] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no]
 async fn client_kill(conn: &mut Conn, argv: &[Bytes]) -> R {
     if argv.len() == 3 {
-        let filter = KillFilter { addr: Some(String::from_utf8_lossy(&argv[2]).into_owned()), ..Default::default() };
+        let filter =
+            KillFilter { addr: Some(String::from_utf8_lossy(&argv[2]).into_owned()), ..Default::default() };
         let n = count(all_shards(conn, || Admin::ClientKill(filter.clone())).await);
         return if n == 0 { Err(CmdError::other("ERR No such client")) } else { Ok(Reply::Ok) };
     }
-    if argv.len() < 4 || argv.len() % 2 != 0 {
+    if argv.len() < 4 || !argv.len().is_multiple_of(2) {
         return Err(CmdError::Syntax);
     }
     let mut f = KillFilter { skip_id: Some(conn.info.id), ..Default::default() };
     for pair in argv[2..].chunks(2) {
         let v = String::from_utf8_lossy(&pair[1]).into_owned();
         match &pair[0].to_ascii_lowercase()[..] {
-            b"id" => f.id = Some(v.parse().map_err(|_| CmdError::other("ERR client-id should be greater than 0"))?),
+            b"id" => {
+                f.id = Some(v.parse().map_err(|_| CmdError::other("ERR client-id should be greater than 0"))?)
+            }
             b"addr" => f.addr = Some(v),
             b"laddr" => f.laddr = Some(v),
             b"skipme" => match v.to_ascii_lowercase().as_str() {
@@ -351,7 +364,8 @@ fn cpu_times() -> (f64, f64) {
 
 /// INFO [section ...]
 async fn info(conn: &mut Conn, argv: &[Bytes]) -> R {
-    let wanted: Vec<String> = argv[1..].iter().map(|s| String::from_utf8_lossy(s).to_ascii_lowercase()).collect();
+    let wanted: Vec<String> =
+        argv[1..].iter().map(|s| String::from_utf8_lossy(s).to_ascii_lowercase()).collect();
     let all = wanted.is_empty() || wanted.iter().any(|w| w == "all" || w == "everything" || w == "default");
     let want = |s: &str| all || wanted.iter().any(|w| w == s);
     let stats: Vec<ShardStats> = all_shards(conn, || Admin::Stats)
@@ -477,19 +491,25 @@ async fn config(conn: &mut Conn, argv: &[Bytes]) -> R {
                     .collect(),
             ))
         }
-        b"set" if argv.len() >= 4 && argv.len() % 2 == 0 => {
+        b"set" if argv.len() >= 4 && argv.len().is_multiple_of(2) => {
             let pairs: Vec<(String, String)> = argv[2..]
                 .chunks(2)
-                .map(|p| (String::from_utf8_lossy(&p[0]).into_owned(), String::from_utf8_lossy(&p[1]).into_owned()))
+                .map(|p| {
+                    (String::from_utf8_lossy(&p[0]).into_owned(), String::from_utf8_lossy(&p[1]).into_owned())
+                })
                 .collect();
             // Validate on a copy first so a bad pair changes nothing anywhere.
             let mut trial = conn.shard.cfg.borrow().clone();
             for (k, v) in &pairs {
                 if crate::config::param(k).is_none() {
-                    return Err(CmdError::other(format!("ERR Unknown option or number of arguments for CONFIG SET - '{k}'")));
+                    return Err(CmdError::other(format!(
+                        "ERR Unknown option or number of arguments for CONFIG SET - '{k}'"
+                    )));
                 }
                 trial.set(k, v).map_err(|e| {
-                    CmdError::other(format!("ERR CONFIG SET failed (possibly related to argument '{k}') - {e}"))
+                    CmdError::other(format!(
+                        "ERR CONFIG SET failed (possibly related to argument '{k}') - {e}"
+                    ))
                 })?;
             }
             all_shards(conn, || Admin::ConfigSet(pairs.clone())).await;
@@ -499,12 +519,20 @@ async fn config(conn: &mut Conn, argv: &[Bytes]) -> R {
             all_shards(conn, || Admin::ResetStat).await;
             Ok(Reply::Ok)
         }
-        b"rewrite" if argv.len() == 2 => Err(CmdError::other("ERR The server is running without a config file")),
+        b"rewrite" if argv.len() == 2 => {
+            Err(CmdError::other("ERR The server is running without a config file"))
+        }
         b"help" => Ok(Reply::Array(
-            ["CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "GET <pattern>", "SET <directive> <value>", "RESETSTAT", "REWRITE"]
-                .iter()
-                .map(|s| Reply::simple(s))
-                .collect(),
+            [
+                "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "GET <pattern>",
+                "SET <directive> <value>",
+                "RESETSTAT",
+                "REWRITE",
+            ]
+            .iter()
+            .map(|s| Reply::simple(s))
+            .collect(),
         )),
         b"get" | b"set" | b"resetstat" | b"rewrite" => Err(CmdError::other(format!(
             "ERR wrong number of arguments for 'config|{}' command",
@@ -518,7 +546,8 @@ async fn config(conn: &mut Conn, argv: &[Bytes]) -> R {
 }
 
 fn command_info(c: &commands::CommandSpec) -> Reply {
-    let flag_list = flags::NAMES.iter().filter(|(f, _)| c.flags & f != 0).map(|(_, n)| Reply::simple(n)).collect();
+    let flag_list =
+        flags::NAMES.iter().filter(|(f, _)| c.flags & f != 0).map(|(_, n)| Reply::simple(n)).collect();
     Reply::Array(vec![
         Reply::bulk(c.name),
         Reply::Int(c.arity as i64),
@@ -570,7 +599,8 @@ fn command(argv: &[Bytes]) -> R {
             if !spec.arity_ok(args.len()) {
                 return Err(CmdError::other("ERR Invalid number of arguments specified for command"));
             }
-            let keys: Vec<Reply> = spec.key_indexes(args.len()).map(|i| Reply::Bulk(args[i].clone())).collect();
+            let keys: Vec<Reply> =
+                spec.key_indexes(args.len()).map(|i| Reply::Bulk(args[i].clone())).collect();
             if keys.is_empty() {
                 return Err(CmdError::other("ERR The command has no key arguments"));
             }
@@ -651,7 +681,8 @@ async fn scan(conn: &mut Conn, argv: &[Bytes]) -> R {
     let (mut local, mut s) = (cursor / n, (cursor % n) as usize);
     let mut keys = Vec::new();
     loop {
-        let req = Admin::Scan { db: conn.db, cursor: local, count, pattern: pattern.clone(), typ: typ.clone() };
+        let req =
+            Admin::Scan { db: conn.db, cursor: local, count, pattern: pattern.clone(), typ: typ.clone() };
         let Resp::Scan(next, found) = shard.call(s, Req::Admin(req)).await else {
             return Err(CmdError::other("ERR internal: bad scan reply"));
         };

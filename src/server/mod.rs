@@ -87,7 +87,9 @@ pub fn run(mut cfg: Config) -> Result<(), String> {
     raise_fd_limit();
     cfg.port = reserve_port(&cfg)?;
     if let Some((host, port)) = &cfg.replicaof {
-        tracing::warn!("replicaof {host} {port} given: replication is not implemented yet; serving as a master");
+        tracing::warn!(
+            "replicaof {host} {port} given: replication is not implemented yet; serving as a master"
+        );
     }
     let n = cfg.shards;
     let cpus = usable_cpus();
@@ -127,8 +129,9 @@ pub fn run(mut cfg: Config) -> Result<(), String> {
     }
     tracing::info!("Ready to accept connections tcp port={}", cfg.port);
 
-    let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT])
-        .map_err(|e| format!("cannot install signal handlers: {e}"))?;
+    let mut signals =
+        signal_hook::iterator::Signals::new([signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT])
+            .map_err(|e| format!("cannot install signal handlers: {e}"))?;
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
             let _ = stop_tx.send(if sig == signal_hook::consts::SIGINT { "SIGINT" } else { "SIGTERM" });

@@ -30,14 +30,32 @@ pub enum Req {
     Batch(Vec<Cmd>),
     /// Lock `keys` for a multi-shard operation; with `then`, run it at once
     /// and release (the last shard of a split command).
-    Lock { db: u8, keys: Vec<Bytes>, then: Option<Cmd> },
+    Lock {
+        db: u8,
+        keys: Vec<Bytes>,
+        then: Option<Cmd>,
+    },
     /// Run a command under locks already held; release `unlock` afterwards.
-    Exec { cmd: Cmd, unlock: Option<(u8, Vec<Bytes>)> },
+    Exec {
+        cmd: Cmd,
+        unlock: Option<(u8, Vec<Bytes>)>,
+    },
     /// Read (and with `remove`, delete) a key's entry under a held lock.
-    Take { db: u8, key: Bytes, remove: bool },
+    Take {
+        db: u8,
+        key: Bytes,
+        remove: bool,
+    },
     /// Store an entry under a held lock, replacing any existing key.
-    Put { db: u8, key: Bytes, entry: Entry },
-    Unlock { db: u8, keys: Vec<Bytes> },
+    Put {
+        db: u8,
+        key: Bytes,
+        entry: Entry,
+    },
+    Unlock {
+        db: u8,
+        keys: Vec<Bytes>,
+    },
     Admin(Admin),
 }
 

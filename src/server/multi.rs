@@ -48,9 +48,11 @@ fn parts(shard: &Shard, spec: &CommandSpec, argv: &[Bytes]) -> BTreeMap<usize, P
     let mut parts: BTreeMap<usize, Part> = BTreeMap::new();
     for (pos, i) in spec.key_indexes(argv.len()).enumerate() {
         let s = shard_of(&argv[i], shard.nshards);
-        let part = parts
-            .entry(s)
-            .or_insert_with(|| Part { keys: Vec::new(), argv: vec![argv[0].clone()], positions: Vec::new() });
+        let part = parts.entry(s).or_insert_with(|| Part {
+            keys: Vec::new(),
+            argv: vec![argv[0].clone()],
+            positions: Vec::new(),
+        });
         part.keys.push(argv[i].clone());
         part.argv.extend(argv[i..(i + step).min(argv.len())].iter().cloned());
         part.positions.push(pos);
@@ -62,7 +64,13 @@ async fn lock(shard: &Rc<Shard>, to: usize, db: u8, keys: Vec<Bytes>) {
     shard.call(to, Req::Lock { db, keys, then: None }).await;
 }
 
-async fn split(shard: &Rc<Shard>, db: u8, spec: &'static CommandSpec, argv: Vec<Bytes>, merge: Merge) -> Reply {
+async fn split(
+    shard: &Rc<Shard>,
+    db: u8,
+    spec: &'static CommandSpec,
+    argv: Vec<Bytes>,
+    merge: Merge,
+) -> Reply {
     let total_keys = spec.key_indexes(argv.len()).count();
     let mut parts: Vec<(usize, Part)> = parts(shard, spec, &argv).into_iter().collect();
     let (last_shard, last) = parts.pop().expect("a split command has keys");
@@ -70,7 +78,8 @@ async fn split(shard: &Rc<Shard>, db: u8, spec: &'static CommandSpec, argv: Vec<
         lock(shard, *s, db, p.keys.clone()).await;
     }
     let last_cmd = Cmd { db, spec, argv: last.argv };
-    let last_reply = shard.call(last_shard, Req::Lock { db, keys: last.keys, then: Some(last_cmd) }).await.into_reply();
+    let last_reply =
+        shard.call(last_shard, Req::Lock { db, keys: last.keys, then: Some(last_cmd) }).await.into_reply();
     // Issue all remaining parts before awaiting any, so they run concurrently.
     let mut pending = Vec::with_capacity(parts.len());
     for (s, p) in parts.iter_mut() {
@@ -137,7 +146,7 @@ async fn exec(shard: &Rc<Shard>, to: usize, db: u8, name: &[u8], argv: Vec<Bytes
 
 /// MSETNX key value [key value ...]: set all only if none exists.
 async fn msetnx(shard: &Rc<Shard>, db: u8, argv: Vec<Bytes>) -> Reply {
-    if argv.len() % 2 == 0 {
+    if argv.len().is_multiple_of(2) {
         return Reply::error("ERR wrong number of arguments for 'msetnx' command");
     }
     let spec = lookup(b"msetnx").expect("msetnx exists");
@@ -176,7 +185,10 @@ async fn rename(shard: &Rc<Shard>, db: u8, argv: Vec<Bytes>, nx: bool) -> Reply 
     lock_all(shard, &groups).await;
     let reply = async {
         let exists = |key: Bytes, to: usize| async move {
-            matches!(exec(shard, to, db, b"exists", vec![Bytes::from_static(b"exists"), key]).await, Reply::Int(1))
+            matches!(
+                exec(shard, to, db, b"exists", vec![Bytes::from_static(b"exists"), key]).await,
+                Reply::Int(1)
+            )
         };
         if !exists(src.clone(), ss).await {
             return Reply::error("ERR no such key");
@@ -224,7 +236,8 @@ async fn copy(shard: &Rc<Shard>, db: u8, argv: Vec<Bytes>) -> Reply {
             return Reply::Int(0);
         };
         if !replace {
-            let r = exec(shard, ds, dst_db, b"exists", vec![Bytes::from_static(b"exists"), dst.clone()]).await;
+            let r =
+                exec(shard, ds, dst_db, b"exists", vec![Bytes::from_static(b"exists"), dst.clone()]).await;
             if r == Reply::Int(1) {
                 return Reply::Int(0);
             }

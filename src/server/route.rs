@@ -12,12 +12,11 @@ pub const SLOTS: u16 = 16384;
 
 /// The part of `key` that is hashed: the first non-empty `{...}` if any.
 pub fn hash_part(key: &[u8]) -> &[u8] {
-    if let Some(open) = key.iter().position(|&c| c == b'{') {
-        if let Some(len) = key[open + 1..].iter().position(|&c| c == b'}') {
-            if len > 0 {
-                return &key[open + 1..open + 1 + len];
-            }
-        }
+    if let Some(open) = key.iter().position(|&c| c == b'{')
+        && let Some(len) = key[open + 1..].iter().position(|&c| c == b'}')
+        && len > 0
+    {
+        return &key[open + 1..open + 1 + len];
     }
     key
 }

@@ -426,10 +426,8 @@ impl Shard {
             Admin::Stats => Resp::Stats(Box::new(self.stats())),
             Admin::ClientList { ids, me } => {
                 let clients = self.clients.borrow();
-                let mut list: Vec<&Rc<ClientInfo>> = clients
-                    .values()
-                    .filter(|c| ids.is_empty() || ids.contains(&c.id))
-                    .collect();
+                let mut list: Vec<&Rc<ClientInfo>> =
+                    clients.values().filter(|c| ids.is_empty() || ids.contains(&c.id)).collect();
                 list.sort_by_key(|c| c.id);
                 let _ = me;
                 Resp::Lines(list.iter().map(|c| c.line()).collect())
@@ -452,7 +450,9 @@ impl Shard {
             }
             Admin::ResetStat => {
                 let c = &self.counters;
-                for cell in [&c.commands_processed, &c.connections_received, &c.net_input, &c.net_output, &c.rejected] {
+                for cell in
+                    [&c.commands_processed, &c.connections_received, &c.net_input, &c.net_output, &c.rejected]
+                {
                     cell.set(0);
                 }
                 self.ks.borrow_mut().reset_stats();
