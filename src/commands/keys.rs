@@ -437,7 +437,7 @@ pub(super) mod tests {
                 return CmdError::arity(spec.name).to_string();
             }
             let (Exec::Shard(f) | Exec::AllShards(f, _)) = spec.exec else { panic!("{line}") };
-            let mut ctx = Ctx { ks: &mut self.ks, db: self.db, now: self.now, max_bulk: 512 << 20, dirty: 0 };
+            let mut ctx = Ctx::new(&mut self.ks, self.db, self.now, 512 << 20);
             let r = f(&mut ctx, &mut Args::new(&argv));
             self.dirty += ctx.dirty;
             match r {
@@ -677,7 +677,7 @@ pub(super) mod tests {
         );
         // OBJECT HELP has no key: it runs on whichever shard the client is on.
         let argv = [Bytes::from_static(b"OBJECT"), Bytes::from_static(b"help")];
-        let mut ctx = Ctx { ks: &mut b.ks, db: 0, now: 0, max_bulk: 0, dirty: 0 };
+        let mut ctx = Ctx::new(&mut b.ks, 0, 0, 0);
         let Ok(Reply::Array(lines)) = object(&mut ctx, &mut Args::new(&argv)) else { panic!() };
         assert_eq!(lines.len(), 15);
         assert_eq!(lines[14], Reply::simple("    Print this help."));

@@ -10,13 +10,18 @@
 mod admin;
 mod args;
 pub mod connection;
+pub mod hashes;
 pub mod keys;
+pub mod lists;
 pub mod server;
+pub mod sets;
 pub mod strings;
+pub mod zsets;
 
 pub use args::Args;
 
 use crate::keyspace::{Db, Keyspace};
+use bytes::Bytes;
 use crate::protocol::Reply;
 use std::collections::HashMap;
 use std::fmt;
@@ -137,6 +142,31 @@ pub struct CommandSpec {
     /// Shown by COMMAND DOCS and redis-cli hints.
     pub summary: &'static str,
     pub group: &'static str,
+    /// For commands whose keys move with their arguments (`movablekeys`:
+    /// ZUNIONSTORE, LMPOP, ...): the argument indexes of the keys, or None
+    /// when the arguments are malformed (the handler then reports the error).
+    pub keys_fn: Option<KeysFn>,
+}
+
+/// Finds the key arguments of a `movablekeys` command.
+pub type KeysFn = fn(&[Bytes]) -> Option<Vec<usize>>;
+
+/// Key argument indexes of one command: a stepped range, or a list from a
+/// [`KeysFn`].
+pub enum KeyPositions {
+    Range(std::iter::StepBy<std::ops::Range<usize>>),
+    List(std::vec::IntoIter<usize>),
+}
+
+impl Iterator for KeyPositions {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            KeyPositions::Range(r) => r.next(),
+            KeyPositions::List(l) => l.next(),
+        }
+    }
 }
 
 /// Key positions for a table line: (first, last, step).
@@ -167,7 +197,14 @@ impl CommandSpec {
             span: Span::One,
             summary,
             group,
+            keys_fn: None,
         }
+    }
+
+    /// Same spec with movable keys found by `f`.
+    pub const fn keys_fn(mut self, f: KeysFn) -> Self {
+        self.keys_fn = Some(f);
+        self
     }
 
     /// Same spec with a multi-shard strategy.
@@ -185,8 +222,17 @@ impl CommandSpec {
         if a >= 0 { argc == a as usize } else { argc >= (-a) as usize }
     }
 
-    /// Indexes of the key arguments in `argc` arguments (name included).
-    pub fn key_indexes(&self, argc: usize) -> impl Iterator<Item = usize> {
+    /// Indexes of the key arguments of `argv` (name included).
+    pub fn keys_in(&self, argv: &[Bytes]) -> KeyPositions {
+        match self.keys_fn {
+            Some(f) => KeyPositions::List(f(argv).unwrap_or_default().into_iter()),
+            None => KeyPositions::Range(self.key_indexes(argv.len())),
+        }
+    }
+
+    /// Indexes of the key arguments in `argc` arguments (name included),
+    /// from the fixed (first, last, step) positions.
+    pub fn key_indexes(&self, argc: usize) -> std::iter::StepBy<std::ops::Range<usize>> {
         let (first, step) = (self.first_key, self.step.max(1) as usize);
         let last = if self.last_key < 0 { argc as i32 + self.last_key } else { self.last_key };
         let range =
@@ -207,9 +253,48 @@ pub struct Ctx<'a> {
     pub max_bulk: usize,
     /// Writes performed (Redis's `dirty` counter).
     pub dirty: u64,
+    /// Replication effect override: the commands replicas receive instead
+    /// of this one. `None` = the command itself when `dirty > 0`.
+    pub effects: Option<Vec<Vec<Bytes>>>,
+    /// Set by a blocking command that found nothing to serve: the runtime
+    /// parks the client on these keys and runs the command again when one
+    /// of them is signalled ready.
+    pub block: Option<Block>,
 }
 
-impl Ctx<'_> {
+/// What a blocked client waits for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    pub keys: Vec<Bytes>,
+    /// None = wait forever (timeout 0).
+    pub timeout: Option<std::time::Duration>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(ks: &'a mut Keyspace, db: usize, now: u64, max_bulk: usize) -> Self {
+        Ctx { ks, db, now, max_bulk, dirty: 0, effects: None, block: None }
+    }
+
+    /// Replicate this command as `argv` (called once per command to emit;
+    /// the first call replaces the verbatim default). Use for relative or
+    /// random effects: EXPIRE → PEXPIREAT, SPOP → SREM, BLPOP → LPOP, ...
+    pub fn propagate(&mut self, argv: Vec<Bytes>) {
+        self.effects.get_or_insert_with(Vec::new).push(argv);
+    }
+
+    /// Replicate nothing even though the command wrote.
+    pub fn propagate_nothing(&mut self) {
+        self.effects = Some(Vec::new());
+    }
+
+    /// Tells blocked clients that `key` (in the current db) may now serve
+    /// them: call after every push/add that can satisfy a blocking pop.
+    pub fn signal_ready(&mut self, key: &[u8]) {
+        if !self.ks.watched.is_empty() && self.ks.watched.contains(&(self.db as u8, Bytes::copy_from_slice(key))) {
+            self.ks.ready.push((self.db as u8, Bytes::copy_from_slice(key)));
+        }
+    }
+
     pub fn db(&mut self) -> &mut Db {
         &mut self.ks.dbs[self.db]
     }
@@ -289,6 +374,10 @@ pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(server::COMMANDS)
         .chain(connection::COMMANDS)
         .chain(admin::COMMANDS)
+        .chain(lists::COMMANDS)
+        .chain(hashes::COMMANDS)
+        .chain(sets::COMMANDS)
+        .chain(zsets::COMMANDS)
 }
 
 fn table() -> &'static HashMap<&'static str, &'static CommandSpec> {

@@ -549,7 +549,7 @@ mod tests {
     /// at `now` = 1000 ms, then hands the context to `then`.
     fn script(steps: &[&str], then: impl FnOnce(&mut Ctx)) {
         let mut ks = Keyspace::default();
-        let mut ctx = Ctx { ks: &mut ks, db: 0, now: 1000, max_bulk: 512 << 20, dirty: 0 };
+        let mut ctx = Ctx::new(&mut ks, 0, 1000, 512 << 20);
         for step in steps.iter().flat_map(|s| s.split("; ")) {
             let (cmd, want) = step.split_once(" => ").expect("cmd => reply");
             assert_eq!(run(&mut ctx, cmd), want, "{cmd}");

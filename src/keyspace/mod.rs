@@ -9,9 +9,17 @@
 //! the index order gives O(1) random sampling (RANDOMKEY, the active expiry
 //! cycle) and a SCAN cursor that survives mutation (see [`Db::scan`]).
 
+mod hash;
+mod list;
+mod set;
 mod value;
+mod zset;
 
+pub use hash::Hash;
+pub use list::List;
+pub use set::Set;
 pub use value::Value;
+pub use zset::ZSet;
 
 use bytes::Bytes;
 use indexmap::IndexMap;
@@ -257,11 +265,21 @@ pub struct Keyspace {
     /// Read lookups that hit or missed (counted by read commands, as Redis's
     /// lookupKeyRead does); `expired` lives in each `Db`.
     pub stats: KeyspaceStats,
+    /// (db, key) pairs some client is blocked on.
+    pub watched: std::collections::HashSet<(u8, Bytes), Hasher>,
+    /// Watched keys that a write may have made servable, drained by the
+    /// runtime after each command.
+    pub ready: Vec<(u8, Bytes)>,
 }
 
 impl Default for Keyspace {
     fn default() -> Self {
-        Keyspace { dbs: (0..NUM_DBS).map(|_| Db::default()).collect(), stats: KeyspaceStats::default() }
+        Keyspace {
+            dbs: (0..NUM_DBS).map(|_| Db::default()).collect(),
+            stats: KeyspaceStats::default(),
+            watched: Default::default(),
+            ready: Vec::new(),
+        }
     }
 }
 

@@ -1,11 +1,17 @@
-//! Value types stored under a key. Strings only for now; the data-type work
-//! adds lists, hashes, sets and sorted sets here.
+//! Value types stored under a key. Each collection type lives in its own
+//! module with a compact small form and a large form, switching at Redis's
+//! default thresholds.
 
+use super::{hash::Hash, list::List, set::Set, zset::ZSet};
 use bytes::Bytes;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str(Bytes),
+    List(List),
+    Hash(Hash),
+    Set(Set),
+    ZSet(ZSet),
 }
 
 impl Value {
@@ -13,6 +19,10 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -28,6 +38,10 @@ impl Value {
                     "raw"
                 }
             }
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 }

@@ -600,7 +600,7 @@ fn command(argv: &[Bytes]) -> R {
                 return Err(CmdError::other("ERR Invalid number of arguments specified for command"));
             }
             let keys: Vec<Reply> =
-                spec.key_indexes(args.len()).map(|i| Reply::Bulk(args[i].clone())).collect();
+                spec.keys_in(args).map(|i| Reply::Bulk(args[i].clone())).collect();
             if keys.is_empty() {
                 return Err(CmdError::other("ERR The command has no key arguments"));
             }

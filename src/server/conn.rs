@@ -197,7 +197,7 @@ impl Conn {
                 let n = self.shard.nshards;
                 let mut owner = None;
                 let mut spans = false;
-                for i in spec.key_indexes(argv.len()) {
+                for i in spec.keys_in(&argv) {
                     let s = shard_of(&argv[i], n);
                     match owner {
                         None => owner = Some(s),

@@ -46,11 +46,11 @@ pub enum Req {
         key: Bytes,
         remove: bool,
     },
-    /// Store an entry under a held lock, replacing any existing key.
+    /// Store an entry (or delete the key, for `None`) under a held lock.
     Put {
         db: u8,
         key: Bytes,
-        entry: Entry,
+        entry: Option<Entry>,
     },
     Unlock {
         db: u8,

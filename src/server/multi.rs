@@ -7,13 +7,15 @@
 //! last lock is granted: every key stays locked from before any part runs
 //! until its own part has run, so no reader sees half of it.
 //!
-//! Coordinated commands (MSETNX, RENAME, RENAMENX, COPY) lock everything,
-//! run their steps with `Exec`/`Take`/`Put`, then unlock.
+//! Coordinated commands (MSETNX, RENAME, COPY, SMOVE, SINTERSTORE, ...) lock
+//! every key, gather the entries, run the command's single-shard handler on
+//! a scratch keyspace, write the changed keys back, then unlock.
 
 use super::msg::{Cmd, Req, Resp};
 use super::route::shard_of;
 use super::shard::Shard;
-use crate::commands::{CommandSpec, Merge, Span, lookup};
+use crate::commands::{Args, CommandSpec, Ctx, Exec, Merge, Span, lookup};
+use crate::keyspace::{Entry, Keyspace, now_ms};
 use crate::protocol::Reply;
 use bytes::Bytes;
 use std::collections::BTreeMap;
@@ -31,13 +33,9 @@ struct Part {
 pub async fn run(shard: &Rc<Shard>, db: u8, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
     match spec.span {
         Span::Split(merge) => split(shard, db, spec, argv, merge).await,
-        Span::Coordinated => match spec.name {
-            "msetnx" => msetnx(shard, db, argv).await,
-            "rename" => rename(shard, db, argv, false).await,
-            "renamenx" => rename(shard, db, argv, true).await,
-            "copy" => copy(shard, db, argv).await,
-            other => Reply::error(format!("ERR internal: no coordinator for '{other}'")),
-        },
+        // COPY may name another database, which the generic path does not model.
+        Span::Coordinated if spec.name == "copy" => copy(shard, db, argv).await,
+        Span::Coordinated => gather(shard, db, spec, argv).await,
         Span::One => Reply::error("CROSSSLOT Keys in request don't hash to the same slot"),
     }
 }
@@ -144,67 +142,62 @@ async fn exec(shard: &Rc<Shard>, to: usize, db: u8, name: &[u8], argv: Vec<Bytes
     shard.call(to, Req::Exec { cmd: Cmd { db, spec, argv }, unlock: None }).await.into_reply()
 }
 
-/// MSETNX key value [key value ...]: set all only if none exists.
-async fn msetnx(shard: &Rc<Shard>, db: u8, argv: Vec<Bytes>) -> Reply {
-    if argv.len().is_multiple_of(2) {
-        return Reply::error("ERR wrong number of arguments for 'msetnx' command");
+/// Any other multi-key command, generically: lock every key, copy the
+/// entries into a scratch keyspace, run the command's own single-shard
+/// handler there, and write back every key a write command may have
+/// changed. Correct for any command at the price of copying its values;
+/// hot commands that split (MSET, MGET, DEL) do not come here.
+async fn gather(shard: &Rc<Shard>, db: u8, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
+    let Exec::Shard(handler) = spec.exec else {
+        return Reply::error("ERR internal: command cannot span shards");
+    };
+    let mut keys: Vec<Bytes> = spec.keys_in(&argv).map(|i| argv[i].clone()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut by_shard: BTreeMap<usize, Vec<Bytes>> = BTreeMap::new();
+    for k in &keys {
+        by_shard.entry(shard_of(k, shard.nshards)).or_default().push(k.clone());
     }
-    let spec = lookup(b"msetnx").expect("msetnx exists");
-    let parts = parts(shard, spec, &argv);
-    let groups: Vec<_> = parts.iter().map(|(s, p)| (*s, db, p.keys.clone())).collect();
+    let groups: Vec<(usize, u8, Vec<Bytes>)> = by_shard.into_iter().map(|(s, k)| (s, db, k)).collect();
     lock_all(shard, &groups).await;
-    let mut existing = 0;
-    for (s, p) in &parts {
-        let mut args = vec![Bytes::from_static(b"exists")];
-        args.extend(p.keys.iter().cloned());
-        if let Reply::Int(n) = exec(shard, *s, db, b"exists", args).await {
-            existing += n;
+
+    let mut pending = Vec::with_capacity(keys.len());
+    for k in &keys {
+        let to = shard_of(k, shard.nshards);
+        pending.push(shard.request(to, Req::Take { db, key: k.clone(), remove: false }).await);
+    }
+    let mut scratch = Keyspace::default();
+    for (k, h) in keys.iter().zip(pending) {
+        if let Resp::Entry(Some(e)) = h.get().await {
+            scratch.db(db as usize).put(k, e);
         }
     }
-    if existing == 0 {
-        for (s, p) in parts {
-            let mut args = p.argv;
-            args[0] = Bytes::from_static(b"mset");
-            exec(shard, s, db, b"mset", args).await;
+    let now = now_ms();
+    let max_bulk = shard.cfg.borrow().proto_max_bulk_len;
+    let mut ctx = Ctx::new(&mut scratch, db as usize, now, max_bulk);
+    let reply = handler(&mut ctx, &mut Args::new(&argv)).unwrap_or_else(Reply::from);
+    let wrote = ctx.dirty > 0 && spec.is_write();
+    if wrote {
+        let mut pending = Vec::with_capacity(keys.len());
+        for k in &keys {
+            let d = scratch.db(db as usize);
+            let expire_at = d.expire_at(k, now);
+            let entry = d.get(k, now).map(|v| Entry { value: v.clone(), expire_at });
+            let to = shard_of(k, shard.nshards);
+            pending.push(shard.request(to, Req::Put { db, key: k.clone(), entry }).await);
         }
+        for h in pending {
+            h.get().await;
+        }
+        shard.counters.dirty.set(shard.counters.dirty.get() + 1);
     }
     unlock_all(shard, groups).await;
-    Reply::Int((existing == 0) as i64)
+    reply
 }
 
 fn ordered(a: (usize, u8, Bytes), b: (usize, u8, Bytes)) -> Vec<(usize, u8, Vec<Bytes>)> {
     let (first, second) = if a.0 <= b.0 { (a, b) } else { (b, a) };
     vec![(first.0, first.1, vec![first.2]), (second.0, second.1, vec![second.2])]
-}
-
-/// RENAME / RENAMENX across shards: move the whole entry, TTL included.
-async fn rename(shard: &Rc<Shard>, db: u8, argv: Vec<Bytes>, nx: bool) -> Reply {
-    let (src, dst) = (argv[1].clone(), argv[2].clone());
-    let (ss, ds) = (shard_of(&src, shard.nshards), shard_of(&dst, shard.nshards));
-    let groups = ordered((ss, db, src.clone()), (ds, db, dst.clone()));
-    lock_all(shard, &groups).await;
-    let reply = async {
-        let exists = |key: Bytes, to: usize| async move {
-            matches!(
-                exec(shard, to, db, b"exists", vec![Bytes::from_static(b"exists"), key]).await,
-                Reply::Int(1)
-            )
-        };
-        if !exists(src.clone(), ss).await {
-            return Reply::error("ERR no such key");
-        }
-        if nx && exists(dst.clone(), ds).await {
-            return Reply::Int(0);
-        }
-        let Resp::Entry(Some(entry)) = shard.call(ss, Req::Take { db, key: src, remove: true }).await else {
-            return Reply::error("ERR no such key");
-        };
-        shard.call(ds, Req::Put { db, key: dst, entry }).await;
-        if nx { Reply::Int(1) } else { Reply::Ok }
-    }
-    .await;
-    unlock_all(shard, groups).await;
-    reply
 }
 
 /// COPY source destination [DB destination-db] [REPLACE] across shards.
@@ -242,7 +235,7 @@ async fn copy(shard: &Rc<Shard>, db: u8, argv: Vec<Bytes>) -> Reply {
                 return Reply::Int(0);
             }
         }
-        shard.call(ds, Req::Put { db: dst_db, key: dst, entry }).await;
+        shard.call(ds, Req::Put { db: dst_db, key: dst, entry: Some(entry) }).await;
         Reply::Int(1)
     }
     .await;

@@ -294,8 +294,18 @@ impl Shard {
                 Handled::Now(Resp::Entry(entry))
             }
             Req::Put { db, key, entry } => {
-                self.ks.borrow_mut().db(db as usize).put(&key, entry);
-                self.counters.dirty.set(self.counters.dirty.get() + 1);
+                let mut ks = self.ks.borrow_mut();
+                match entry {
+                    Some(e) => {
+                        ks.db(db as usize).put(&key, e);
+                        if ks.watched.contains(&(db, key.clone())) {
+                            ks.ready.push((db, key));
+                        }
+                    }
+                    None => {
+                        ks.db(db as usize).remove(&key, now_ms());
+                    }
+                }
                 Handled::Now(Resp::Done)
             }
             Req::Unlock { db, keys } => {
@@ -400,7 +410,7 @@ impl Shard {
         };
         let max_bulk = self.cfg.borrow().proto_max_bulk_len;
         let mut ks = self.ks.borrow_mut();
-        let mut ctx = Ctx { ks: &mut ks, db: cmd.db as usize, now, max_bulk, dirty: 0 };
+        let mut ctx = Ctx::new(&mut ks, cmd.db as usize, now, max_bulk);
         let mut args = Args::new(&cmd.argv);
         let reply = f(&mut ctx, &mut args).unwrap_or_else(Reply::from);
         let dirty = ctx.dirty;
@@ -520,5 +530,5 @@ impl Shard {
 
 /// The (db, key) pairs a command touches.
 fn cmd_keys(cmd: &Cmd) -> impl Iterator<Item = LockKey> + '_ {
-    cmd.spec.key_indexes(cmd.argv.len()).map(move |i| (cmd.db, cmd.argv[i].clone()))
+    cmd.spec.keys_in(&cmd.argv).map(move |i| (cmd.db, cmd.argv[i].clone()))
 }

@@ -1,0 +1,6 @@
+//! hash commands (being written).
+
+use super::CommandSpec;
+
+#[rustfmt::skip]
+pub(super) const COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,10 @@
+//! Hash values (being written).
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Hash {}
+
+impl Hash {
+    pub fn encoding(&self) -> &'static str {
+        "listpack"
+    }
+}
