@@ -253,6 +253,8 @@ pub struct Ctx<'a> {
     pub max_bulk: usize,
     /// Writes performed (Redis's `dirty` counter).
     pub dirty: u64,
+    /// Compact-encoding thresholds from CONFIG.
+    pub enc: crate::keyspace::Encodings,
     /// Replication effect override: the commands replicas receive instead
     /// of this one. `None` = the command itself when `dirty > 0`.
     pub effects: Option<Vec<Vec<Bytes>>>,
@@ -272,7 +274,7 @@ pub struct Block {
 
 impl<'a> Ctx<'a> {
     pub fn new(ks: &'a mut Keyspace, db: usize, now: u64, max_bulk: usize) -> Self {
-        Ctx { ks, db, now, max_bulk, dirty: 0, effects: None, block: None }
+        Ctx { ks, db, now, max_bulk, dirty: 0, enc: Default::default(), effects: None, block: None }
     }
 
     /// Replicate this command as `argv` (called once per command to emit;

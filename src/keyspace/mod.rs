@@ -28,6 +28,38 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub type Hasher = foldhash::fast::RandomState;
 pub type Key = Box<[u8]>;
 
+/// Compact-encoding thresholds (Redis's defaults), set by CONFIG. A
+/// collection converts to its large form when it passes them and never
+/// converts back, as in Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Encodings {
+    /// Negative: max bytes per listpack node (-1 = 4 KB ... -5 = 64 KB);
+    /// positive: max entries per node.
+    pub list_max_listpack_size: i64,
+    pub hash_max_listpack_entries: usize,
+    pub hash_max_listpack_value: usize,
+    pub set_max_intset_entries: usize,
+    pub set_max_listpack_entries: usize,
+    pub set_max_listpack_value: usize,
+    pub zset_max_listpack_entries: usize,
+    pub zset_max_listpack_value: usize,
+}
+
+impl Default for Encodings {
+    fn default() -> Self {
+        Encodings {
+            list_max_listpack_size: -2,
+            hash_max_listpack_entries: 128,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            set_max_listpack_entries: 128,
+            set_max_listpack_value: 64,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
+        }
+    }
+}
+
 /// Number of logical databases (SELECT 0..15).
 pub const NUM_DBS: usize = 16;
 

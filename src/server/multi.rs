@@ -173,8 +173,12 @@ async fn gather(shard: &Rc<Shard>, db: u8, spec: &'static CommandSpec, argv: Vec
         }
     }
     let now = now_ms();
-    let max_bulk = shard.cfg.borrow().proto_max_bulk_len;
+    let (max_bulk, enc) = {
+        let cfg = shard.cfg.borrow();
+        (cfg.proto_max_bulk_len, cfg.enc)
+    };
     let mut ctx = Ctx::new(&mut scratch, db as usize, now, max_bulk);
+    ctx.enc = enc;
     let reply = handler(&mut ctx, &mut Args::new(&argv)).unwrap_or_else(Reply::from);
     let wrote = ctx.dirty > 0 && spec.is_write();
     if wrote {

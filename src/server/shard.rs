@@ -408,9 +408,13 @@ impl Shard {
             Exec::Shard(f) | Exec::AllShards(f, _) => f,
             Exec::Conn(_) => return Reply::error("ERR internal: connection command sent to shard"),
         };
-        let max_bulk = self.cfg.borrow().proto_max_bulk_len;
+        let (max_bulk, enc) = {
+            let cfg = self.cfg.borrow();
+            (cfg.proto_max_bulk_len, cfg.enc)
+        };
         let mut ks = self.ks.borrow_mut();
         let mut ctx = Ctx::new(&mut ks, cmd.db as usize, now, max_bulk);
+        ctx.enc = enc;
         let mut args = Args::new(&cmd.argv);
         let reply = f(&mut ctx, &mut args).unwrap_or_else(Reply::from);
         let dirty = ctx.dirty;
