@@ -200,39 +200,71 @@ pub const PARAMS: &[Param] = &[
             Ok(())
         }),
     },
-    Param { name: "list-max-listpack-size", get: |c| c.enc.list_max_listpack_size.to_string(), set: Some(|c, v| {
-        c.enc.list_max_listpack_size = num(v)?;
-        Ok(())
-    }) },
+    Param {
+        name: "list-max-listpack-size",
+        get: |c| c.enc.list_max_listpack_size.to_string(),
+        set: Some(|c, v| {
+            c.enc.list_max_listpack_size = num(v)?;
+            Ok(())
+        }),
+    },
     Param { name: "list-compress-depth", get: |_| "0".into(), set: None },
-    Param { name: "hash-max-listpack-entries", get: |c| c.enc.hash_max_listpack_entries.to_string(), set: Some(|c, v| {
-        c.enc.hash_max_listpack_entries = num(v)?;
-        Ok(())
-    }) },
-    Param { name: "hash-max-listpack-value", get: |c| c.enc.hash_max_listpack_value.to_string(), set: Some(|c, v| {
-        c.enc.hash_max_listpack_value = num(v)?;
-        Ok(())
-    }) },
-    Param { name: "set-max-intset-entries", get: |c| c.enc.set_max_intset_entries.to_string(), set: Some(|c, v| {
-        c.enc.set_max_intset_entries = num(v)?;
-        Ok(())
-    }) },
-    Param { name: "set-max-listpack-entries", get: |c| c.enc.set_max_listpack_entries.to_string(), set: Some(|c, v| {
-        c.enc.set_max_listpack_entries = num(v)?;
-        Ok(())
-    }) },
-    Param { name: "set-max-listpack-value", get: |c| c.enc.set_max_listpack_value.to_string(), set: Some(|c, v| {
-        c.enc.set_max_listpack_value = num(v)?;
-        Ok(())
-    }) },
-    Param { name: "zset-max-listpack-entries", get: |c| c.enc.zset_max_listpack_entries.to_string(), set: Some(|c, v| {
-        c.enc.zset_max_listpack_entries = num(v)?;
-        Ok(())
-    }) },
-    Param { name: "zset-max-listpack-value", get: |c| c.enc.zset_max_listpack_value.to_string(), set: Some(|c, v| {
-        c.enc.zset_max_listpack_value = num(v)?;
-        Ok(())
-    }) },
+    Param {
+        name: "hash-max-listpack-entries",
+        get: |c| c.enc.hash_max_listpack_entries.to_string(),
+        set: Some(|c, v| {
+            c.enc.hash_max_listpack_entries = num(v)?;
+            Ok(())
+        }),
+    },
+    Param {
+        name: "hash-max-listpack-value",
+        get: |c| c.enc.hash_max_listpack_value.to_string(),
+        set: Some(|c, v| {
+            c.enc.hash_max_listpack_value = num(v)?;
+            Ok(())
+        }),
+    },
+    Param {
+        name: "set-max-intset-entries",
+        get: |c| c.enc.set_max_intset_entries.to_string(),
+        set: Some(|c, v| {
+            c.enc.set_max_intset_entries = num(v)?;
+            Ok(())
+        }),
+    },
+    Param {
+        name: "set-max-listpack-entries",
+        get: |c| c.enc.set_max_listpack_entries.to_string(),
+        set: Some(|c, v| {
+            c.enc.set_max_listpack_entries = num(v)?;
+            Ok(())
+        }),
+    },
+    Param {
+        name: "set-max-listpack-value",
+        get: |c| c.enc.set_max_listpack_value.to_string(),
+        set: Some(|c, v| {
+            c.enc.set_max_listpack_value = num(v)?;
+            Ok(())
+        }),
+    },
+    Param {
+        name: "zset-max-listpack-entries",
+        get: |c| c.enc.zset_max_listpack_entries.to_string(),
+        set: Some(|c, v| {
+            c.enc.zset_max_listpack_entries = num(v)?;
+            Ok(())
+        }),
+    },
+    Param {
+        name: "zset-max-listpack-value",
+        get: |c| c.enc.zset_max_listpack_value.to_string(),
+        set: Some(|c, v| {
+            c.enc.zset_max_listpack_value = num(v)?;
+            Ok(())
+        }),
+    },
     Param { name: "databases", get: |_| crate::keyspace::NUM_DBS.to_string(), set: None },
     Param { name: "dir", get: |c| c.dir.clone(), set: None },
     Param {

@@ -21,8 +21,8 @@ pub mod zsets;
 pub use args::Args;
 
 use crate::keyspace::{Db, Keyspace};
-use bytes::Bytes;
 use crate::protocol::Reply;
+use bytes::Bytes;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
@@ -292,7 +292,9 @@ impl<'a> Ctx<'a> {
     /// Tells blocked clients that `key` (in the current db) may now serve
     /// them: call after every push/add that can satisfy a blocking pop.
     pub fn signal_ready(&mut self, key: &[u8]) {
-        if !self.ks.watched.is_empty() && self.ks.watched.contains(&(self.db as u8, Bytes::copy_from_slice(key))) {
+        if !self.ks.watched.is_empty()
+            && self.ks.watched.contains(&(self.db as u8, Bytes::copy_from_slice(key)))
+        {
             self.ks.ready.push((self.db as u8, Bytes::copy_from_slice(key)));
         }
     }

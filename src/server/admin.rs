@@ -406,8 +406,9 @@ async fn info(conn: &mut Conn, argv: &[Bytes]) -> R {
         section(
             "Clients",
             format!(
-                "connected_clients:{}\r\nblocked_clients:0\r\nmaxclients:{}\r\ntracking_clients:0\r\n",
+                "connected_clients:{}\r\nblocked_clients:{}\r\nmaxclients:{}\r\ntracking_clients:0\r\n",
                 stats.iter().map(|s| s.clients).sum::<usize>(),
+                stats.iter().map(|s| s.blocked).sum::<usize>(),
                 cfg.maxclients
             ),
         );
@@ -599,8 +600,7 @@ fn command(argv: &[Bytes]) -> R {
             if !spec.arity_ok(args.len()) {
                 return Err(CmdError::other("ERR Invalid number of arguments specified for command"));
             }
-            let keys: Vec<Reply> =
-                spec.keys_in(args).map(|i| Reply::Bulk(args[i].clone())).collect();
+            let keys: Vec<Reply> = spec.keys_in(args).map(|i| Reply::Bulk(args[i].clone())).collect();
             if keys.is_empty() {
                 return Err(CmdError::other("ERR The command has no key arguments"));
             }

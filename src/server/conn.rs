@@ -15,7 +15,7 @@
 //! first, so this client itself always sees its own writes in order.
 
 use super::admin;
-use super::msg::{Cmd, Req};
+use super::msg::{Cmd, Req, Resp};
 use super::route::shard_of;
 use super::shard::{ClientInfo, Handled, Shard};
 use crate::commands::{CmdError, flags};
@@ -74,6 +74,7 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream) {
         db: Default::default(),
         resp: std::cell::Cell::new(2),
         last_cmd: std::cell::Cell::new("NULL"),
+        last_sub: Default::default(),
         killed: Default::default(),
     });
     shard.clients.borrow_mut().insert(id, info.clone());
@@ -87,26 +88,42 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream) {
     shard.clients.borrow_mut().remove(&id);
 }
 
-impl Conn {
-    async fn run(&mut self, mut stream: TcpStream) -> std::io::Result<()> {
-        let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
-        let mut out = BytesMut::with_capacity(READ_CHUNK);
-        let mut chunk = vec![0u8; READ_CHUNK];
-        while !self.close {
-            let n = stream.read(&mut chunk).await?;
-            if n == 0 || self.info.killed.get() {
-                return Ok(());
-            }
-            rbuf.extend_from_slice(&chunk[..n]);
-            let c = &self.shard.counters;
-            c.net_input.set(c.net_input.get() + n as u64);
-            self.info.last_active.set(std::time::Instant::now());
+/// The socket and its read buffer. A blocked command keeps reading, so a
+/// disconnect cancels it and pipelined requests are kept for later.
+pub struct Io {
+    stream: TcpStream,
+    rbuf: BytesMut,
+    chunk: Vec<u8>,
+}
 
+impl Io {
+    /// Reads once into the buffer; false on end of stream.
+    async fn fill(&mut self, shard: &Shard) -> std::io::Result<bool> {
+        let n = self.stream.read(&mut self.chunk).await?;
+        self.rbuf.extend_from_slice(&self.chunk[..n]);
+        let c = &shard.counters;
+        c.net_input.set(c.net_input.get() + n as u64);
+        Ok(n > 0)
+    }
+}
+
+/// How a parked client's wait ended.
+enum WaitEnd {
+    Woken(Option<Reply>),
+    TimedOut,
+    Disconnected,
+}
+
+impl Conn {
+    async fn run(&mut self, stream: TcpStream) -> std::io::Result<()> {
+        let mut io = Io { stream, rbuf: BytesMut::with_capacity(READ_CHUNK), chunk: vec![0u8; READ_CHUNK] };
+        let mut out = BytesMut::with_capacity(READ_CHUNK);
+        loop {
             let limits = Limits { max_bulk: self.shard.cfg.borrow().proto_max_bulk_len, ..Limits::default() };
             let mut reqs = Vec::new();
             let mut perr = None;
             loop {
-                match parse_request(&mut rbuf, &limits) {
+                match parse_request(&mut io.rbuf, &limits) {
                     Ok(Some(argv)) if argv.is_empty() => continue,
                     Ok(Some(argv)) => reqs.push(argv),
                     Ok(None) => break,
@@ -117,7 +134,7 @@ impl Conn {
                 }
             }
             if !reqs.is_empty() {
-                self.execute(reqs, &mut out).await;
+                self.execute(&mut io, reqs, &mut out).await;
             }
             if let Some(e) = perr {
                 tracing::debug!("client {}: {e}", self.info.id);
@@ -125,23 +142,144 @@ impl Conn {
                 self.close = true;
             }
             if !out.is_empty() {
-                stream.write_all(&out).await?;
+                io.stream.write_all(&out).await?;
                 let c = &self.shard.counters;
                 c.net_output.set(c.net_output.get() + out.len() as u64);
                 out.clear();
             }
-            // Give back memory a huge request left behind.
-            if rbuf.capacity() > 4 * 1024 * 1024 && rbuf.is_empty() {
-                rbuf = BytesMut::with_capacity(READ_CHUNK);
+            if self.close {
+                return Ok(());
             }
+            // Give back memory a huge request left behind.
+            if io.rbuf.capacity() > 4 * 1024 * 1024 && io.rbuf.is_empty() {
+                io.rbuf = BytesMut::with_capacity(READ_CHUNK);
+            }
+            if !io.fill(&self.shard).await? || self.info.killed.get() {
+                return Ok(());
+            }
+            self.info.last_active.set(std::time::Instant::now());
         }
-        Ok(())
     }
 
-    async fn execute(&mut self, reqs: Vec<Vec<Bytes>>, out: &mut BytesMut) {
+    /// Waits for a `Wake` to this client, up to `deadline`, while watching
+    /// the socket for a disconnect.
+    async fn wait_wake(
+        &self,
+        io: &mut Io,
+        rx: &mut super::msg::Receiver<Option<Reply>>,
+        deadline: Option<std::time::Instant>,
+    ) -> WaitEnd {
+        use futures_lite::future::or;
+        enum Event {
+            End(WaitEnd),
+            /// More requests arrived: keep them for after this command.
+            Data,
+        }
+        loop {
+            let rx = &mut *rx;
+            let woken = async { Event::End(WaitEnd::Woken(rx.await.flatten())) };
+            let timer = async {
+                match deadline {
+                    Some(d) => {
+                        glommio::timer::sleep(d.saturating_duration_since(std::time::Instant::now())).await;
+                        Event::End(WaitEnd::TimedOut)
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            let shard = &self.shard;
+            let killed = &self.info.killed;
+            let read = async {
+                match io.fill(shard).await {
+                    Ok(true) if !killed.get() => Event::Data,
+                    _ => Event::End(WaitEnd::Disconnected),
+                }
+            };
+            match or(woken, or(timer, read)).await {
+                Event::Data => continue,
+                Event::End(end) => return end,
+            }
+        }
+    }
+
+    /// A blocking command: served now, or parked until a key is ready, the
+    /// timeout passes or the client goes away.
+    async fn blocking(&mut self, io: &mut Io, cmd: Cmd, owner: Option<usize>) -> Reply {
+        let shard = self.shard.clone();
+        let id = self.info.id;
+        let Some(owner) = owner else {
+            return self.blocking_multi(io, cmd).await;
+        };
+        let (tx, mut rx) = super::msg::oneshot();
+        shard.parked.borrow_mut().insert(id, tx);
+        let timeout = match shard.call(owner, Req::Block { id, origin: shard.id, cmd }).await {
+            Resp::Parked { timeout } => timeout,
+            other => {
+                shard.parked.borrow_mut().remove(&id);
+                return other.into_reply();
+            }
+        };
+        let deadline = timeout.map(|t| std::time::Instant::now() + t);
+        match self.wait_wake(io, &mut rx, deadline).await {
+            WaitEnd::Woken(Some(r)) => r,
+            end => {
+                if matches!(end, WaitEnd::Disconnected) {
+                    self.close = true;
+                }
+                let r = match shard.call(owner, Req::Unblock { id }).await {
+                    Resp::Reply(timeout_reply) => timeout_reply,
+                    // Served meanwhile: the reply is on its way.
+                    _ => rx.await.flatten().unwrap_or(Reply::NilArray),
+                };
+                shard.parked.borrow_mut().remove(&id);
+                r
+            }
+        }
+    }
+
+    /// A blocking command whose keys span shards: try under locks; if it
+    /// blocks, watch its keys and retry when one is ready.
+    async fn blocking_multi(&mut self, io: &mut Io, cmd: Cmd) -> Reply {
+        let shard = self.shard.clone();
+        let id = self.info.id;
+        let mut deadline = None;
+        let mut first = true;
+        loop {
+            let (tx, mut rx) = super::msg::oneshot();
+            shard.parked.borrow_mut().insert(id, tx);
+            let (reply, block) =
+                super::multi::gather(&shard, cmd.db, cmd.spec, cmd.argv.clone(), Some(id)).await;
+            let Some(block) = block else {
+                shard.parked.borrow_mut().remove(&id);
+                return reply;
+            };
+            if first {
+                deadline = block.timeout.map(|t| std::time::Instant::now() + t);
+                first = false;
+            }
+            let end = self.wait_wake(io, &mut rx, deadline).await;
+            shard.parked.borrow_mut().remove(&id);
+            let mut owners: Vec<usize> = block.keys.iter().map(|k| shard_of(k, shard.nshards)).collect();
+            owners.sort_unstable();
+            owners.dedup();
+            for s in owners {
+                shard.call(s, Req::Unblock { id }).await;
+            }
+            match end {
+                WaitEnd::Woken(_) => continue,
+                WaitEnd::TimedOut => return reply,
+                WaitEnd::Disconnected => {
+                    self.close = true;
+                    return reply;
+                }
+            }
+        }
+    }
+
+    async fn execute(&mut self, io: &mut Io, reqs: Vec<Vec<Bytes>>, out: &mut BytesMut) {
         let mut p = Pipeline::new(self.shard.nshards, reqs.len());
         for argv in reqs {
-            let reply = self.dispatch(argv, &mut p).await;
+            let reply = self.dispatch(io, argv, &mut p).await;
             p.replies.push((reply, self.resp3));
             if self.close {
                 break;
@@ -178,13 +316,19 @@ impl Conn {
         }
     }
 
-    async fn dispatch(&mut self, argv: Vec<Bytes>, p: &mut Pipeline) -> Option<Reply> {
+    async fn dispatch(&mut self, io: &mut Io, argv: Vec<Bytes>, p: &mut Pipeline) -> Option<Reply> {
         let Some(spec) = lookup(&argv[0]) else {
             return Some(unknown_command(&argv));
         };
         let c = &self.shard.counters;
         c.commands_processed.set(c.commands_processed.get() + 1);
         self.info.last_cmd.set(spec.name);
+        if let Exec::Conn(ConnCmd::Client | ConnCmd::Config | ConnCmd::Command | ConnCmd::Debug) = spec.exec {
+            let sub = argv.get(1).map(|s| Bytes::from(s.to_ascii_lowercase()));
+            *self.info.last_sub.borrow_mut() = sub;
+        } else if self.info.last_sub.borrow().is_some() {
+            *self.info.last_sub.borrow_mut() = None;
+        }
         if !spec.arity_ok(argv.len()) {
             return Some(CmdError::arity(spec.name).into());
         }
@@ -204,6 +348,11 @@ impl Conn {
                         Some(o) if o != s => spans = true,
                         _ => {}
                     }
+                }
+                if spec.flags & flags::BLOCKING != 0 {
+                    self.flush(p).await;
+                    let owner = if spans { None } else { Some(owner.unwrap_or(self.shard.id)) };
+                    return Some(self.blocking(io, Cmd { db, spec, argv }, owner).await);
                 }
                 if spans {
                     self.flush(p).await;

@@ -4,6 +4,7 @@
 //! the active expiry cycle; and shuts down on SIGTERM/SIGINT or SHUTDOWN.
 
 mod admin;
+mod blocking;
 mod conn;
 mod msg;
 mod multi;

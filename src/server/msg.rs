@@ -56,8 +56,38 @@ pub enum Req {
         db: u8,
         keys: Vec<Bytes>,
     },
+    /// Run a blocking command; if it finds nothing, park it on its keys
+    /// (answer `Parked`) and serve it when a key is signalled ready, by a
+    /// `Wake` to `origin`.
+    Block {
+        id: u64,
+        origin: usize,
+        cmd: Cmd,
+    },
+    /// Watch keys for a blocked multi-shard command: a ready key sends
+    /// `Wake { reply: None }` to `origin`, which retries.
+    Watch {
+        id: u64,
+        origin: usize,
+        db: u8,
+        keys: Vec<Bytes>,
+    },
+    /// Stop waiting: answers the timeout reply if the waiter was still
+    /// parked, `Done` if it was already served (its `Wake` is on the way).
+    Unblock {
+        id: u64,
+    },
+    /// A parked client was served (`Some`) or should retry (`None`).
+    /// Fire-and-forget: sent with tag [`NO_REPLY`].
+    Wake {
+        id: u64,
+        reply: Option<Reply>,
+    },
     Admin(Admin),
 }
+
+/// Tag of a request that expects no answer.
+pub const NO_REPLY: u64 = u64::MAX;
 
 /// Server-wide requests answered by every shard.
 pub enum Admin {
@@ -84,6 +114,7 @@ pub struct KillFilter {
 pub struct ShardStats {
     pub keys: Vec<(usize, usize)>,
     pub clients: usize,
+    pub blocked: usize,
     pub connections_received: u64,
     pub commands_processed: u64,
     pub net_input: u64,
@@ -106,6 +137,10 @@ pub enum Resp {
     Count(u64),
     Scan(u64, Vec<Bytes>),
     Key(Option<Bytes>),
+    /// The blocking command is parked; the client waits up to `timeout`.
+    Parked {
+        timeout: Option<std::time::Duration>,
+    },
 }
 
 impl Resp {

@@ -14,7 +14,7 @@
 use super::msg::{Cmd, Req, Resp};
 use super::route::shard_of;
 use super::shard::Shard;
-use crate::commands::{Args, CommandSpec, Ctx, Exec, Merge, Span, lookup};
+use crate::commands::{Args, Block, CommandSpec, Ctx, Exec, Merge, Span, lookup};
 use crate::keyspace::{Entry, Keyspace, now_ms};
 use crate::protocol::Reply;
 use bytes::Bytes;
@@ -35,7 +35,7 @@ pub async fn run(shard: &Rc<Shard>, db: u8, spec: &'static CommandSpec, argv: Ve
         Span::Split(merge) => split(shard, db, spec, argv, merge).await,
         // COPY may name another database, which the generic path does not model.
         Span::Coordinated if spec.name == "copy" => copy(shard, db, argv).await,
-        Span::Coordinated => gather(shard, db, spec, argv).await,
+        Span::Coordinated => gather(shard, db, spec, argv, None).await.0,
         Span::One => Reply::error("CROSSSLOT Keys in request don't hash to the same slot"),
     }
 }
@@ -147,9 +147,19 @@ async fn exec(shard: &Rc<Shard>, to: usize, db: u8, name: &[u8], argv: Vec<Bytes
 /// handler there, and write back every key a write command may have
 /// changed. Correct for any command at the price of copying its values;
 /// hot commands that split (MSET, MGET, DEL) do not come here.
-async fn gather(shard: &Rc<Shard>, db: u8, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
+///
+/// A blocking command that finds nothing returns its `Block`; with
+/// `watch = Some(client id)` its keys are watched on their shards before the
+/// locks go, so no push between this attempt and the watch is missed.
+pub async fn gather(
+    shard: &Rc<Shard>,
+    db: u8,
+    spec: &'static CommandSpec,
+    argv: Vec<Bytes>,
+    watch: Option<u64>,
+) -> (Reply, Option<Block>) {
     let Exec::Shard(handler) = spec.exec else {
-        return Reply::error("ERR internal: command cannot span shards");
+        return (Reply::error("ERR internal: command cannot span shards"), None);
     };
     let mut keys: Vec<Bytes> = spec.keys_in(&argv).map(|i| argv[i].clone()).collect();
     keys.sort();
@@ -180,6 +190,7 @@ async fn gather(shard: &Rc<Shard>, db: u8, spec: &'static CommandSpec, argv: Vec
     let mut ctx = Ctx::new(&mut scratch, db as usize, now, max_bulk);
     ctx.enc = enc;
     let reply = handler(&mut ctx, &mut Args::new(&argv)).unwrap_or_else(Reply::from);
+    let block = ctx.block.take();
     let wrote = ctx.dirty > 0 && spec.is_write();
     if wrote {
         let mut pending = Vec::with_capacity(keys.len());
@@ -195,8 +206,22 @@ async fn gather(shard: &Rc<Shard>, db: u8, spec: &'static CommandSpec, argv: Vec
         }
         shard.counters.dirty.set(shard.counters.dirty.get() + 1);
     }
+    if let (Some(id), Some(b)) = (watch, &block) {
+        let mut pending = Vec::new();
+        for (s, _, _) in &groups {
+            let keys: Vec<Bytes> =
+                b.keys.iter().filter(|k| shard_of(k, shard.nshards) == *s).cloned().collect();
+            if !keys.is_empty() {
+                let req = Req::Watch { id, origin: shard.id, db, keys };
+                pending.push(shard.request(*s, req).await);
+            }
+        }
+        for h in pending {
+            h.get().await;
+        }
+    }
     unlock_all(shard, groups).await;
-    reply
+    (reply, block)
 }
 
 fn ordered(a: (usize, u8, Bytes), b: (usize, u8, Bytes)) -> Vec<(usize, u8, Vec<Bytes>)> {

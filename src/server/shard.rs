@@ -42,6 +42,8 @@ pub struct ClientInfo {
     pub db: Cell<u8>,
     pub resp: Cell<u8>,
     pub last_cmd: Cell<&'static str>,
+    /// Subcommand of the last container command (CLIENT INFO → "info").
+    pub last_sub: RefCell<Option<Bytes>>,
     pub killed: Cell<bool>,
 }
 
@@ -58,7 +60,10 @@ impl ClientInfo {
             now.duration_since(self.created).as_secs(),
             now.duration_since(self.last_active.get()).as_secs(),
             self.db.get(),
-            self.last_cmd.get(),
+            match &*self.last_sub.borrow() {
+                Some(sub) => format!("{}|{}", self.last_cmd.get(), String::from_utf8_lossy(sub)),
+                None => self.last_cmd.get().to_string(),
+            },
             self.resp.get(),
             String::from_utf8_lossy(&self.lib_name.borrow()),
             String::from_utf8_lossy(&self.lib_ver.borrow()),
@@ -93,7 +98,7 @@ pub struct Counters {
     pub dirty: Cell<u64>,
 }
 
-type LockKey = (u8, Bytes);
+pub(super) type LockKey = (u8, Bytes);
 
 /// An operation waiting for its keys.
 struct Waiter {
@@ -105,6 +110,7 @@ struct Waiter {
 enum Job {
     Batch(Vec<Cmd>),
     Lock { db: u8, keys: Vec<Bytes>, then: Option<Cmd> },
+    Block { id: u64, origin: usize, cmd: Cmd },
 }
 
 /// A request's answer: now, or later through a oneshot.
@@ -140,6 +146,14 @@ pub struct Shard {
     queued: RefCell<HashMap<LockKey, u32, Hasher>>,
     queue: RefCell<VecDeque<Waiter>>,
     rng: Cell<u64>,
+    /// Blocked clients parked on this shard's keys, and per key their ids
+    /// in the order they blocked (see `blocking.rs`).
+    pub(super) blocked: RefCell<HashMap<u64, super::blocking::Blocked>>,
+    pub(super) block_queues: RefCell<HashMap<LockKey, VecDeque<u64>, Hasher>>,
+    /// Ready keys whose waiters must wait for a multi-shard lock to go.
+    pub(super) stalled_ready: RefCell<Vec<LockKey>>,
+    /// This shard's connections that wait for a `Wake`, by client id.
+    pub parked: RefCell<HashMap<u64, msg::Sender<Option<Reply>>>>,
 }
 
 fn bump(map: &mut HashMap<LockKey, u32, Hasher>, k: &LockKey) {
@@ -181,6 +195,10 @@ impl Shard {
             queued: RefCell::new(HashMap::default()),
             queue: RefCell::new(VecDeque::new()),
             rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (id as u64 + 1).wrapping_mul(now_ms() | 1)),
+            blocked: RefCell::new(HashMap::new()),
+            block_queues: RefCell::new(HashMap::default()),
+            stalled_ready: RefCell::new(Vec::new()),
+            parked: RefCell::new(HashMap::new()),
         }
     }
 
@@ -233,6 +251,9 @@ impl Shard {
                     tx.send(resp);
                 }
             }
+            Msg::Req { tag: msg::NO_REPLY, req, .. } => {
+                self.handle(req);
+            }
             Msg::Req { from, tag, req } => match self.handle(req) {
                 Handled::Now(resp) => self.respond(from, tag, resp),
                 Handled::Later(rx) => {
@@ -249,8 +270,14 @@ impl Shard {
     }
 
     fn respond(self: &Rc<Self>, to: usize, tag: u64, resp: Resp) {
+        self.post(to, Msg::Resp { tag, resp });
+    }
+
+    /// Sends a message without waiting: at once if the channel has room,
+    /// else from a spawned task.
+    pub(super) fn post(self: &Rc<Self>, to: usize, msg: Msg) {
         if let Err(glommio::GlommioError::WouldBlock(glommio::ResourceType::Channel(msg))) =
-            self.mesh.try_send_to(to, Msg::Resp { tag, resp })
+            self.mesh.try_send_to(to, msg)
         {
             let me = self.clone();
             glommio::spawn_local(async move {
@@ -260,8 +287,15 @@ impl Shard {
         }
     }
 
-    /// Handles a request addressed to this shard.
+    /// Handles a request addressed to this shard, then serves clients
+    /// blocked on keys it made ready.
     pub fn handle(self: &Rc<Self>, req: Req) -> Handled {
+        let h = self.handle_req(req);
+        self.serve_ready();
+        h
+    }
+
+    fn handle_req(self: &Rc<Self>, req: Req) -> Handled {
         match req {
             Req::Batch(cmds) => {
                 if self.admits_all() {
@@ -312,6 +346,24 @@ impl Shard {
                 self.unlock(db, &keys);
                 Handled::Now(Resp::Done)
             }
+            Req::Block { id, origin, cmd } => {
+                let keys = cmd_keys(&cmd).collect();
+                self.admit(keys, Job::Block { id, origin, cmd })
+            }
+            Req::Watch { id, origin, db, keys } => {
+                self.register_block(id, origin, db, keys, None, Reply::Nil);
+                Handled::Now(Resp::Done)
+            }
+            Req::Unblock { id } => Handled::Now(match self.remove_block(id) {
+                Some(b) => Resp::Reply(b.timeout_reply),
+                None => Resp::Done,
+            }),
+            Req::Wake { id, reply } => {
+                if let Some(tx) = self.parked.borrow_mut().remove(&id) {
+                    tx.send(reply);
+                }
+                Handled::Now(Resp::Done)
+            }
             Req::Admin(a) => Handled::Now(self.admin(a)),
         }
     }
@@ -343,6 +395,17 @@ impl Shard {
 
     fn run_job(self: &Rc<Self>, job: Job) -> Resp {
         match job {
+            Job::Block { id, origin, cmd } => {
+                let (reply, block) = self.run_full(&cmd, now_ms());
+                match block {
+                    None => Resp::Reply(reply),
+                    Some(b) => {
+                        let timeout = b.timeout;
+                        self.register_block(id, origin, cmd.db, b.keys, Some(cmd), reply);
+                        Resp::Parked { timeout }
+                    }
+                }
+            }
             Job::Batch(cmds) => Resp::Replies(self.run_batch(&cmds)),
             Job::Lock { db, keys, then } => match then {
                 // Last participant: nothing can interleave between taking
@@ -367,6 +430,14 @@ impl Shard {
             }
         }
         self.drain();
+        let stalled = std::mem::take(&mut *self.stalled_ready.borrow_mut());
+        self.ks.borrow_mut().ready.extend(stalled);
+    }
+
+    /// True when a multi-shard operation holds a lock on any of `keys`.
+    pub(super) fn any_locked(&self, keys: &[LockKey]) -> bool {
+        let locked = self.locked.borrow();
+        !locked.is_empty() && keys.iter().any(|k| locked.contains_key(k))
     }
 
     /// Runs queued operations from the front while their keys are not locked.
@@ -404,9 +475,15 @@ impl Shard {
     }
 
     fn run_cmd_at(&self, cmd: &Cmd, now: u64) -> Reply {
+        self.run_full(cmd, now).0
+    }
+
+    /// Runs a command; also returns what it blocks on, if it found nothing
+    /// to serve.
+    pub(super) fn run_full(&self, cmd: &Cmd, now: u64) -> (Reply, Option<crate::commands::Block>) {
         let f = match cmd.spec.exec {
             Exec::Shard(f) | Exec::AllShards(f, _) => f,
-            Exec::Conn(_) => return Reply::error("ERR internal: connection command sent to shard"),
+            Exec::Conn(_) => return (Reply::error("ERR internal: connection command sent to shard"), None),
         };
         let (max_bulk, enc) = {
             let cfg = self.cfg.borrow();
@@ -417,20 +494,23 @@ impl Shard {
         ctx.enc = enc;
         let mut args = Args::new(&cmd.argv);
         let reply = f(&mut ctx, &mut args).unwrap_or_else(Reply::from);
-        let dirty = ctx.dirty;
+        let (dirty, block) = (ctx.dirty, ctx.block.take());
         if dirty > 0 {
             self.counters.dirty.set(self.counters.dirty.get() + dirty);
         }
-        reply
+        (reply, block)
     }
 
     /// Runs a command that arrived on this shard's own connection.
     pub fn exec_local(self: &Rc<Self>, cmd: Cmd) -> Handled {
-        if self.admits_all() {
-            return Handled::Now(Resp::Reply(self.run_cmd(&cmd)));
-        }
-        let keys = cmd_keys(&cmd).collect();
-        self.admit(keys, Job::Batch(vec![cmd]))
+        let h = if self.admits_all() {
+            Handled::Now(Resp::Reply(self.run_cmd(&cmd)))
+        } else {
+            let keys = cmd_keys(&cmd).collect();
+            self.admit(keys, Job::Batch(vec![cmd]))
+        };
+        self.serve_ready();
+        h
     }
 
     // ---- server-wide requests --------------------------------------------
@@ -501,6 +581,7 @@ impl Shard {
         ShardStats {
             keys: ks.dbs.iter().map(|d| (d.len(), d.volatile_len())).collect(),
             clients: self.clients.borrow().len(),
+            blocked: self.blocked_count(),
             connections_received: c.connections_received.get(),
             commands_processed: c.commands_processed.get(),
             net_input: c.net_input.get(),

@@ -1,0 +1,188 @@
+//! Multi-key commands are atomic across shards: a writer changes keys that
+//! live on different shards with one command while readers on other
+//! connections read them with one command, and no reader may ever see half
+//! of a write.
+
+mod common;
+
+use common::{Exec, SHARDS, Server, shard_of};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const READERS: usize = 3;
+
+/// Runs `write(con, i)` for i = 1, 2, ... on one connection for `dur`, and
+/// `read(con)` in a loop on `READERS` other connections meanwhile. `read`
+/// returns Err on a violation, else an observation; returns every reader's
+/// distinct observations and the number of writes done.
+fn race<W, R>(s: &Server, dur: Duration, mut write: W, read: R) -> (Vec<BTreeSet<String>>, u64)
+where
+    W: FnMut(&mut redis::Connection, u64) + Send + 'static,
+    R: Fn(&mut redis::Connection) -> Result<String, String> + Send + Sync + 'static,
+{
+    let stop = Arc::new(AtomicBool::new(false));
+    let read = Arc::new(read);
+    let readers: Vec<_> = (0..READERS)
+        .map(|_| {
+            let (stop, read) = (stop.clone(), read.clone());
+            let mut con = s.client();
+            thread::spawn(move || -> Result<(BTreeSet<String>, u64), String> {
+                let mut seen = BTreeSet::new();
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    seen.insert(read(&mut con)?);
+                    n += 1;
+                }
+                Ok((seen, n))
+            })
+        })
+        .collect();
+    let mut con = s.client();
+    let deadline = Instant::now() + dur;
+    let mut i = 0;
+    while Instant::now() < deadline {
+        i += 1;
+        write(&mut con, i);
+    }
+    stop.store(true, Ordering::Relaxed);
+    let mut out = Vec::new();
+    for (n, r) in readers.into_iter().enumerate() {
+        match r.join() {
+            Ok(Ok((seen, reads))) => {
+                assert!(reads > 10, "reader {n} made only {reads} reads");
+                out.push(seen);
+            }
+            Ok(Err(violation)) => panic!("reader {n} saw a torn write: {violation}"),
+            Err(_) => panic!("reader {n} panicked"),
+        }
+    }
+    (out, i)
+}
+
+#[test]
+fn mset_mget_never_torn() {
+    let s = Server::start();
+    // "a" and "b" live on different shards (slots 15495 and 3300).
+    assert_ne!(shard_of("a", SHARDS), shard_of("b", SHARDS));
+    s.client().ok::<()>(&["MSET", "a", "0", "b", "0"]);
+    let (seen, writes) = race(
+        &s,
+        Duration::from_secs(2),
+        |c, i| {
+            let x = i.to_string();
+            c.ok::<()>(&["MSET", "a", &x, "b", &x]);
+        },
+        |c| {
+            let v: Vec<String> = c.ok(&["MGET", "a", "b"]);
+            if v[0] == v[1] { Ok(v[0].clone()) } else { Err(format!("MGET a b = {v:?}")) }
+        },
+    );
+    assert!(writes > 100, "the writer made only {writes} writes");
+    for (n, s) in seen.iter().enumerate() {
+        assert!(s.len() > 5, "reader {n} saw only {} distinct values: no real concurrency", s.len());
+    }
+    let v: Vec<String> = s.client().ok(&["MGET", "a", "b"]);
+    assert_eq!(v, vec![writes.to_string(), writes.to_string()]);
+}
+
+#[test]
+fn wide_mset_mget_never_torn() {
+    let s = Server::start();
+    let keys: Vec<String> = (0..8).map(|i| format!("wide{i}")).collect();
+    let shards: BTreeSet<usize> = keys.iter().map(|k| shard_of(k, SHARDS)).collect();
+    assert_eq!(shards.len(), SHARDS, "the keys must cover every shard");
+    let wk = keys.clone();
+    let rk = keys.clone();
+    let (seen, _) = race(
+        &s,
+        Duration::from_secs(1),
+        move |c, i| {
+            let x = i.to_string();
+            let mut args = vec!["MSET"];
+            for k in &wk {
+                args.push(k);
+                args.push(&x);
+            }
+            c.ok::<()>(&args);
+        },
+        move |c| {
+            let mut args = vec!["MGET"];
+            args.extend(rk.iter().map(String::as_str));
+            let v: Vec<Option<String>> = c.ok(&args);
+            if v.iter().all(|x| x == &v[0]) { Ok(format!("{:?}", v[0])) } else { Err(format!("{v:?}")) }
+        },
+    );
+    assert!(seen.iter().all(|s| s.len() > 2));
+}
+
+#[test]
+fn del_exists_all_or_nothing() {
+    let s = Server::start();
+    let (seen, _) = race(
+        &s,
+        Duration::from_secs(1),
+        |c, i| {
+            if i % 2 == 1 {
+                c.ok::<()>(&["MSET", "a", "1", "b", "1"]);
+            } else {
+                assert_eq!(c.ok::<i64>(&["DEL", "a", "b"]), 2);
+            }
+        },
+        |c| match c.ok::<i64>(&["EXISTS", "a", "b"]) {
+            n @ (0 | 2) => Ok(n.to_string()),
+            n => Err(format!("EXISTS a b = {n}")),
+        },
+    );
+    for s in &seen {
+        assert_eq!(s.len(), 2, "readers must see both states: {s:?}");
+    }
+}
+
+#[test]
+fn msetnx_all_or_nothing() {
+    let s = Server::start();
+    let (seen, _) = race(
+        &s,
+        Duration::from_secs(1),
+        |c, i| {
+            if i % 2 == 1 {
+                assert_eq!(c.ok::<i64>(&["MSETNX", "a", &i.to_string(), "b", &i.to_string()]), 1);
+            } else {
+                c.ok::<()>(&["DEL", "a", "b"]);
+            }
+        },
+        |c| {
+            let v: Vec<Option<String>> = c.ok(&["MGET", "a", "b"]);
+            if v[0] == v[1] { Ok(format!("{:?}", v[0].is_some())) } else { Err(format!("MGET a b = {v:?}")) }
+        },
+    );
+    assert!(seen.iter().all(|s| s.len() == 2), "{seen:?}");
+}
+
+#[test]
+fn rename_is_never_half_done() {
+    let s = Server::start();
+    // "x" and "y" live on different shards.
+    assert_ne!(shard_of("x", SHARDS), shard_of("y", SHARDS));
+    s.client().ok::<()>(&["SET", "x", "v"]);
+    let (seen, _) = race(
+        &s,
+        Duration::from_secs(1),
+        |c, i| {
+            let (from, to) = if i % 2 == 1 { ("x", "y") } else { ("y", "x") };
+            c.ok::<()>(&["RENAME", from, to]);
+        },
+        |c| {
+            let v: Vec<Option<String>> = c.ok(&["MGET", "x", "y"]);
+            match (&v[0], &v[1]) {
+                (Some(_), None) => Ok("x".into()),
+                (None, Some(_)) => Ok("y".into()),
+                _ => Err(format!("MGET x y = {v:?}: the key must be in exactly one place")),
+            }
+        },
+    );
+    assert!(seen.iter().all(|s| s.len() == 2), "{seen:?}");
+}

@@ -1,0 +1,256 @@
+//! The wire protocol over raw sockets: pipelining 10,000 commands in one
+//! write, inline commands, malformed requests and size limits (error, close,
+//! server unharmed), a 10 MB value, 1,000 concurrent connections, and the
+//! exact texts of unknown-command and arity errors.
+
+mod common;
+
+use common::{Exec, Frame, Raw, Server, encode, info_field, raise_nofile};
+use std::io::Write;
+use std::time::Duration;
+
+/// Writes `bytes` in one `write_all` from another thread while this one
+/// reads `n` replies, so neither side can block the other on full buffers.
+fn pipeline(r: &mut Raw, bytes: Vec<u8>, n: usize) -> Vec<Frame> {
+    let mut w = r.stream.try_clone().unwrap();
+    let writer = std::thread::spawn(move || w.write_all(&bytes));
+    let replies: Vec<Frame> = (0..n).map(|_| r.read()).collect();
+    writer.join().unwrap().expect("write pipeline");
+    replies
+}
+
+#[test]
+fn pipeline_10000_commands_in_one_write() {
+    let s = Server::start();
+    let mut r = s.raw();
+    // SET, GET of the same key, ECHO: keys spread over both shards, while ECHO
+    // is answered locally; every reply must come back in request order.
+    let mut buf = Vec::new();
+    for i in 0..10_000 {
+        let k = format!("p:{}", i / 3);
+        match i % 3 {
+            0 => buf.extend(encode(&[b"SET", k.as_bytes(), (i / 3).to_string().as_bytes()])),
+            1 => buf.extend(encode(&[b"GET", k.as_bytes()])),
+            _ => buf.extend(encode(&[b"ECHO", format!("e{i}").as_bytes()])),
+        }
+    }
+    let replies = pipeline(&mut r, buf, 10_000);
+    for (i, f) in replies.iter().enumerate() {
+        let want = match i % 3 {
+            0 => Frame::simple("OK"),
+            1 => Frame::bulk(&(i / 3).to_string()),
+            _ => Frame::bulk(&format!("e{i}")),
+        };
+        assert_eq!(f, &want, "reply {i} out of order");
+    }
+    assert_eq!(r.cmd(&["DBSIZE"]), Frame::Int(3334));
+}
+
+#[test]
+fn pipelined_incr_replies_in_order() {
+    let s = Server::start();
+    let mut r = s.raw();
+    let a = common::key_on_shard("ctr", 0, 2);
+    let b = common::key_on_shard("ctr", 1, 2);
+    let mut buf = Vec::new();
+    for i in 0..10_000 {
+        let k = if i % 2 == 0 { &a } else { &b };
+        buf.extend(encode(&[b"INCR", k.as_bytes()]));
+    }
+    let replies = pipeline(&mut r, buf, 10_000);
+    for (i, f) in replies.iter().enumerate() {
+        assert_eq!(f, &Frame::Int(i as i64 / 2 + 1), "reply {i}");
+    }
+}
+
+#[test]
+fn inline_commands() {
+    let s = Server::start();
+    let mut r = s.raw();
+    r.send(b"PING\r\n");
+    assert_eq!(r.read(), Frame::simple("PONG"));
+    r.send(b"SET a b\r\n");
+    assert_eq!(r.read(), Frame::simple("OK"));
+    r.send(b"GET a\r\n");
+    assert_eq!(r.read(), Frame::bulk("b"));
+    r.send(b"SET c \"hello world\"\r\n");
+    assert_eq!(r.read(), Frame::simple("OK"));
+    assert_eq!(r.cmd(&["GET", "c"]), Frame::bulk("hello world"));
+    // LF alone ends a line; empty lines are ignored; several per write.
+    r.send(b"PING\n\r\n\r\nECHO x\r\nping\r\n");
+    assert_eq!(r.read(), Frame::simple("PONG"));
+    assert_eq!(r.read(), Frame::bulk("x"));
+    assert_eq!(r.read(), Frame::simple("PONG"));
+    // Inline and multibulk mixed in one write.
+    let mut mixed = b"SET m 1\r\n".to_vec();
+    mixed.extend(encode(&[b"INCR", b"m"]));
+    mixed.extend(b"GET m\r\n");
+    r.send(&mixed);
+    assert_eq!(r.read(), Frame::simple("OK"));
+    assert_eq!(r.read(), Frame::Int(2));
+    assert_eq!(r.read(), Frame::bulk("2"));
+}
+
+#[test]
+fn empty_multibulk_is_ignored() {
+    let s = Server::start();
+    let mut r = s.raw();
+    r.send(b"*0\r\n*0\r\nPING\r\n");
+    assert_eq!(r.read(), Frame::simple("PONG"));
+}
+
+#[test]
+fn request_split_into_single_bytes() {
+    let s = Server::start();
+    let mut r = s.raw();
+    for b in encode(&[b"SET", b"k", b"hello"]) {
+        r.send(&[b]);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(r.read(), Frame::simple("OK"));
+    assert_eq!(r.cmd(&["GET", "k"]), Frame::bulk("hello"));
+}
+
+/// Sends `bad`, expects `-ERR Protocol error: <msg>` then a closed
+/// connection, while a connection opened before keeps working.
+fn assert_protocol_error(s: &Server, bad: &[u8], msg: &str) {
+    let mut bystander = s.raw();
+    assert_eq!(bystander.cmd(&["SET", "alive", "yes"]), Frame::simple("OK"));
+    let mut r = s.raw();
+    r.send(bad);
+    assert_eq!(r.read(), Frame::Error(format!("ERR Protocol error: {msg}")), "for {bad:?}");
+    assert!(r.is_closed(), "connection must be closed after a protocol error ({bad:?})");
+    assert_eq!(bystander.cmd(&["GET", "alive"]), Frame::bulk("yes"));
+    assert_eq!(s.raw().cmd(&["PING"]), Frame::simple("PONG"));
+}
+
+#[test]
+fn malformed_requests_close_only_their_connection() {
+    let s = Server::start();
+    assert_protocol_error(&s, b"*x\r\n", "invalid multibulk length");
+    assert_protocol_error(&s, b"*1\r\n$x\r\n", "invalid bulk length");
+    assert_protocol_error(&s, b"*1\r\n$-5\r\n", "invalid bulk length");
+    assert_protocol_error(&s, b"*1\r\nGET\r\n", "expected '$', got 'G'");
+    assert_protocol_error(&s, b"*3000000000\r\n", "invalid multibulk length");
+    assert_protocol_error(&s, b"SET a \"b\r\n", "unbalanced quotes in request");
+    // Replies to good commands before the bad one still arrive.
+    let mut r = s.raw();
+    r.send(b"PING\r\n*1\r\n$3\r\nGET\r\n*x\r\n");
+    assert_eq!(r.read(), Frame::simple("PONG"));
+    assert_eq!(r.read(), Frame::error("ERR wrong number of arguments for 'get' command"));
+    assert_eq!(r.read(), Frame::error("ERR Protocol error: invalid multibulk length"));
+    assert!(r.is_closed());
+}
+
+#[test]
+fn abandoned_partial_request_does_no_harm() {
+    let s = Server::start();
+    {
+        let mut r = s.raw();
+        r.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100\r\nabc");
+    }
+    let mut r = s.raw();
+    assert_eq!(r.cmd(&["GET", "k"]), Frame::NilBulk);
+    assert_eq!(r.cmd(&["PING"]), Frame::simple("PONG"));
+}
+
+#[test]
+fn bulk_beyond_proto_max_bulk_len() {
+    let s = Server::with_args(&["--proto-max-bulk-len", "1mb"]);
+    assert_protocol_error(&s, b"*2\r\n$3\r\nGET\r\n$2000000\r\n", "invalid bulk length");
+    // At the limit it is accepted.
+    let mut c = s.client();
+    let v = vec![b'x'; 1024 * 1024];
+    let r: redis::Value = redis::cmd("SET").arg("big").arg(&v[..]).query(&mut c).unwrap();
+    assert_eq!(r, redis::Value::Okay);
+    assert_eq!(c.ok::<i64>(&["STRLEN", "big"]), 1024 * 1024);
+}
+
+#[test]
+fn bulk_beyond_default_limit_512mb() {
+    let s = Server::start();
+    assert_protocol_error(&s, b"*2\r\n$3\r\nGET\r\n$536870913\r\n", "invalid bulk length");
+}
+
+#[test]
+fn ten_megabyte_value_round_trip() {
+    let s = Server::start();
+    let mut c = s.client();
+    let v: Vec<u8> =
+        (0..10 * 1024 * 1024).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    for key in [common::key_on_shard("big", 0, 2), common::key_on_shard("big", 1, 2)] {
+        let r: redis::Value = redis::cmd("SET").arg(&key).arg(&v[..]).query(&mut c).unwrap();
+        assert_eq!(r, redis::Value::Okay);
+        let got: Vec<u8> = redis::cmd("GET").arg(&key).query(&mut c).unwrap();
+        assert!(got == v, "10 MB value of {key} came back different ({} bytes)", got.len());
+        assert_eq!(c.ok::<i64>(&["STRLEN", &key]), v.len() as i64);
+    }
+    // And after it the connection is still in sync.
+    assert_eq!(c.ok::<String>(&["PING"]), "PONG");
+}
+
+#[test]
+fn request_with_10000_arguments() {
+    let s = Server::start();
+    let mut r = s.raw();
+    let keys: Vec<Vec<u8>> = (0..10_000).map(|i| format!("many:{i}").into_bytes()).collect();
+    let mut mset: Vec<&[u8]> = vec![b"MSET"];
+    for k in &keys {
+        mset.push(k);
+        mset.push(k);
+    }
+    let replies = pipeline(&mut r, encode(&mset), 1);
+    assert_eq!(replies[0], Frame::simple("OK"));
+    let mut mget: Vec<&[u8]> = vec![b"MGET"];
+    mget.extend(keys.iter().map(|k| &k[..]));
+    let Frame::Array(v) = pipeline(&mut r, encode(&mget), 1).remove(0) else { panic!("MGET array") };
+    assert_eq!(v.len(), 10_000);
+    for (k, f) in keys.iter().zip(&v) {
+        assert_eq!(f, &Frame::Bulk(k.clone()));
+    }
+}
+
+#[test]
+fn thousand_concurrent_connections() {
+    let limit = raise_nofile(4096);
+    assert!(limit >= 2200, "RLIMIT_NOFILE {limit} is too low for 1,000 connections on both ends");
+    let s = Server::start();
+    let mut conns: Vec<Raw> = (0..1000).map(|_| s.raw()).collect();
+    for (i, r) in conns.iter_mut().enumerate() {
+        let (k, v) = (format!("conn:{i}"), format!("value{i}"));
+        let mut req = encode(&[b"SET", k.as_bytes(), v.as_bytes()]);
+        req.extend(encode(&[b"GET", k.as_bytes()]));
+        r.send(&req);
+    }
+    for (i, r) in conns.iter_mut().enumerate() {
+        assert_eq!(r.read(), Frame::simple("OK"), "connection {i}");
+        assert_eq!(r.read(), Frame::bulk(&format!("value{i}")), "connection {i}");
+    }
+    let mut c = s.client();
+    assert_eq!(c.ok::<i64>(&["DBSIZE"]), 1000);
+    let info: String = c.ok(&["INFO", "clients"]);
+    assert_eq!(info_field(&info, "connected_clients").as_deref(), Some("1001"), "{info}");
+    // All still usable.
+    for r in conns.iter_mut().step_by(97) {
+        assert_eq!(r.cmd(&["PING"]), Frame::simple("PONG"));
+    }
+}
+
+#[test]
+fn unknown_command_and_arity_texts() {
+    let s = Server::start();
+    let mut r = s.raw();
+    r.send(&encode(&[b"FOO", b"a"]));
+    let want = b"-ERR unknown command 'FOO', with args beginning with: 'a' \r\n";
+    assert_eq!(r.read_exact_bytes(want.len()), want.to_vec());
+    assert_eq!(r.cmd(&["foo"]), Frame::error("ERR unknown command 'foo', with args beginning with: "));
+    r.send(b"*1\r\n$3\r\nGET\r\n");
+    let want = b"-ERR wrong number of arguments for 'get' command\r\n";
+    assert_eq!(r.read_exact_bytes(want.len()), want.to_vec());
+    assert_eq!(r.cmd(&["GET", "a", "b"]), Frame::error("ERR wrong number of arguments for 'get' command"));
+    assert_eq!(r.cmd(&["SET", "k"]), Frame::error("ERR wrong number of arguments for 'set' command"));
+    // Inline too, and the connection goes on.
+    r.send(b"FOO bar baz\r\n");
+    assert_eq!(r.read(), Frame::error("ERR unknown command 'FOO', with args beginning with: 'bar' 'baz' "));
+    assert_eq!(r.cmd(&["PING"]), Frame::simple("PONG"));
+}
