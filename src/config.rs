@@ -5,6 +5,9 @@
 //! every shard by the runtime, so nothing here is shared between threads.
 
 use clap::Parser;
+
+/// The Redis version we behave as; clients gate features on it.
+pub const REDIS_VERSION: &str = "7.2.4";
 use std::fmt::Write as _;
 
 /// Command-line interface. Flags override the config file, as in Redis.
@@ -65,6 +68,12 @@ pub struct Config {
     pub dbfilename: String,
     /// Compact-encoding thresholds of the collection types.
     pub enc: crate::keyspace::Encodings,
+    pub repl_backlog_size: usize,
+    pub repl_ping_replica_period: u64,
+    pub repl_timeout: u64,
+    pub replica_read_only: bool,
+    /// `client-output-buffer-limit replica <hard> <soft> <soft-seconds>`.
+    pub replica_obuf: (usize, usize, u64),
 }
 
 impl Default for Config {
@@ -84,6 +93,11 @@ impl Default for Config {
             dir: ".".into(),
             dbfilename: "dump.rdb".into(),
             enc: crate::keyspace::Encodings::default(),
+            repl_backlog_size: 1024 * 1024,
+            repl_ping_replica_period: 10,
+            repl_timeout: 60,
+            replica_read_only: true,
+            replica_obuf: (256 << 20, 64 << 20, 60),
         }
     }
 }
@@ -262,6 +276,68 @@ pub const PARAMS: &[Param] = &[
         get: |c| c.enc.zset_max_listpack_value.to_string(),
         set: Some(|c, v| {
             c.enc.zset_max_listpack_value = num(v)?;
+            Ok(())
+        }),
+    },
+    Param {
+        name: "repl-backlog-size",
+        get: |c| c.repl_backlog_size.to_string(),
+        set: Some(|c, v| {
+            c.repl_backlog_size = parse_memory(v).ok_or("argument must be a memory value")?.max(16 * 1024);
+            Ok(())
+        }),
+    },
+    Param {
+        name: "repl-ping-replica-period",
+        get: |c| c.repl_ping_replica_period.to_string(),
+        set: Some(|c, v| {
+            c.repl_ping_replica_period = num::<u64>(v)?.max(1);
+            Ok(())
+        }),
+    },
+    Param {
+        name: "repl-timeout",
+        get: |c| c.repl_timeout.to_string(),
+        set: Some(|c, v| {
+            c.repl_timeout = num::<u64>(v)?.max(1);
+            Ok(())
+        }),
+    },
+    Param {
+        name: "replica-read-only",
+        get: |c| if c.replica_read_only { "yes" } else { "no" }.into(),
+        set: Some(|c, v| {
+            c.replica_read_only = yes_no(v)?;
+            Ok(())
+        }),
+    },
+    Param { name: "repl-diskless-sync", get: |_| "yes".into(), set: None },
+    Param {
+        name: "client-output-buffer-limit",
+        get: |c| {
+            let (h, s, t) = c.replica_obuf;
+            format!("normal 0 0 0 slave {h} {s} {t} pubsub 33554432 8388608 60")
+        },
+        set: Some(|c, v| {
+            let parts: Vec<&str> = v.split_whitespace().collect();
+            if !parts.len().is_multiple_of(4) {
+                return Err("Wrong number of arguments in buffer limit configuration.".into());
+            }
+            for p in parts.chunks(4) {
+                let class = p[0].to_ascii_lowercase();
+                let hard = parse_memory(p[1])
+                    .ok_or("Error in hard, soft or soft_seconds setting in buffer limit configuration.")?;
+                let soft = parse_memory(p[2])
+                    .ok_or("Error in hard, soft or soft_seconds setting in buffer limit configuration.")?;
+                let secs: u64 = p[3].parse().map_err(
+                    |_| "Error in hard, soft or soft_seconds setting in buffer limit configuration.",
+                )?;
+                match class.as_str() {
+                    "slave" | "replica" => c.replica_obuf = (hard, soft, secs),
+                    "normal" | "pubsub" => {}
+                    _ => return Err("Invalid client class specified in buffer limit configuration.".into()),
+                }
+            }
             Ok(())
         }),
     },

@@ -13,9 +13,12 @@ pub mod connection;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+mod lists_blocking;
 pub mod server;
 pub mod sets;
 pub mod strings;
+mod zrange;
+pub mod zsetops;
 pub mod zsets;
 
 pub use args::Args;
@@ -125,6 +128,10 @@ pub enum ConnCmd {
     RandomKey,
     Lastsave,
     Role,
+    Psync,
+    Replconf,
+    Replicaof,
+    Wait,
 }
 
 /// One row of the command table.
@@ -379,9 +386,11 @@ pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(connection::COMMANDS)
         .chain(admin::COMMANDS)
         .chain(lists::COMMANDS)
+        .chain(lists_blocking::COMMANDS)
         .chain(hashes::COMMANDS)
         .chain(sets::COMMANDS)
         .chain(zsets::COMMANDS)
+        .chain(zsetops::COMMANDS)
 }
 
 fn table() -> &'static HashMap<&'static str, &'static CommandSpec> {

@@ -154,15 +154,31 @@ fn set_generic(
     } else {
         db.set(key, v);
     }
+    let k = Bytes::copy_from_slice(key);
     match at {
         // EXAT/PXAT in the past: the key is gone at once (Redis still says OK).
         Some(at) if at <= now => {
             db.remove(key, now);
+            ctx.propagate(vec![Bytes::from_static(b"DEL"), k]);
         }
+        // Relative expiries travel as absolute ones, so replicas agree on
+        // the deadline whatever their clocks and delays.
         Some(at) => {
             db.set_expire(key, Some(at));
+            let v = Bytes::copy_from_slice(val);
+            ctx.propagate(vec![
+                Bytes::from_static(b"SET"),
+                k,
+                v,
+                Bytes::from_static(b"PXAT"),
+                i64_bytes(at as i64),
+            ]);
         }
-        None => {}
+        None if o.keepttl => {
+            let v = Bytes::copy_from_slice(val);
+            ctx.propagate(vec![Bytes::from_static(b"SET"), k, v, Bytes::from_static(b"KEEPTTL")]);
+        }
+        None => ctx.propagate(vec![Bytes::from_static(b"SET"), k, Bytes::copy_from_slice(val)]),
     }
     ctx.dirty += 1;
     Ok((true, old))
@@ -253,12 +269,20 @@ fn getex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let now = ctx.now;
     let at = o.expire.map(|(u, a)| expire_at(u, a, now, "getex")).transpose()?;
     let db = ctx.db();
-    let changed = match at {
-        Some(at) if at <= now => db.remove(key, now).is_some(),
-        Some(at) => db.set_expire(key, Some(at)),
-        None if o.persist && db.expire_at(key, now).is_some() => db.set_expire(key, None),
-        None => false,
+    let k = Bytes::copy_from_slice(key);
+    let (changed, effect) = match at {
+        Some(at) if at <= now => (db.remove(key, now).is_some(), vec![Bytes::from_static(b"DEL"), k]),
+        Some(at) => {
+            (db.set_expire(key, Some(at)), vec![Bytes::from_static(b"PEXPIREAT"), k, i64_bytes(at as i64)])
+        }
+        None if o.persist && db.expire_at(key, now).is_some() => {
+            (db.set_expire(key, None), vec![Bytes::from_static(b"PERSIST"), k])
+        }
+        None => (false, Vec::new()),
     };
+    if changed {
+        ctx.propagate(effect);
+    }
     ctx.dirty += changed as u64;
     Ok(Reply::Bulk(val))
 }
@@ -390,6 +414,14 @@ fn incrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let out = Bytes::from(human_double(v));
     db.set_keep_ttl(key, Value::Str(out.clone()), now);
     ctx.dirty += 1;
+    // Replicas get the result, not the increment: float formatting can
+    // never make them differ.
+    ctx.propagate(vec![
+        Bytes::from_static(b"SET"),
+        Bytes::copy_from_slice(key),
+        out.clone(),
+        Bytes::from_static(b"KEEPTTL"),
+    ]);
     Ok(Reply::Bulk(out))
 }
 

@@ -11,6 +11,9 @@
 
 mod hash;
 mod list;
+mod member;
+mod packed;
+mod ranktree;
 mod set;
 mod value;
 mod zset;
@@ -49,7 +52,8 @@ impl Default for Encodings {
     fn default() -> Self {
         Encodings {
             list_max_listpack_size: -2,
-            hash_max_listpack_entries: 128,
+            // Redis's compiled-in default (its sample redis.conf says 128).
+            hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
             set_max_listpack_entries: 128,
@@ -83,6 +87,10 @@ pub struct Db {
     expires: IndexMap<Key, u64, Hasher>,
     /// Keys expired, lazily or by the active cycle (INFO expired_keys).
     pub expired: u64,
+    /// While the replication stream is on, expired keys are logged here so
+    /// the shard can send replicas a DEL for each.
+    pub log_expired: bool,
+    pub expired_log: Vec<Key>,
 }
 
 /// Counters a shard reports in INFO stats.
@@ -116,6 +124,9 @@ impl Db {
                 self.expires.swap_remove(key);
                 self.main.swap_remove(key);
                 self.expired += 1;
+                if self.log_expired {
+                    self.expired_log.push(key.into());
+                }
                 true
             }
             _ => false,
@@ -277,6 +288,9 @@ impl Db {
                 self.expires.swap_remove_index(i);
                 self.main.swap_remove(&k);
                 self.expired += 1;
+                if self.log_expired {
+                    self.expired_log.push(k);
+                }
                 expired += 1;
             }
         }

@@ -23,6 +23,9 @@ pub enum Reply {
     Map(Vec<(Reply, Reply)>),
     /// RESP3 set (`~`); an array in RESP2.
     Set(Vec<Reply>),
+    /// Pairs such as WITHSCORES results: an array of 2-element arrays in
+    /// RESP3, one flat array in RESP2 (as Redis 7 replies).
+    Pairs(Vec<(Reply, Reply)>),
     /// RESP3 double (`,`); a bulk string in RESP2.
     Double(f64),
     /// RESP3 boolean (`#`); integer 1/0 in RESP2.
@@ -135,6 +138,22 @@ pub fn encode(out: &mut BytesMut, reply: &Reply, resp3: bool) {
                 encode(out, v, resp3);
             }
         }
+        Reply::Pairs(pairs) => {
+            if resp3 {
+                put_len(out, b'*', pairs.len());
+                for (a, b) in pairs {
+                    out.put_slice(b"*2\r\n");
+                    encode(out, a, resp3);
+                    encode(out, b, resp3);
+                }
+            } else {
+                put_len(out, b'*', pairs.len() * 2);
+                for (a, b) in pairs {
+                    encode(out, a, resp3);
+                    encode(out, b, resp3);
+                }
+            }
+        }
         Reply::Set(items) => {
             put_len(out, if resp3 { b'~' } else { b'*' }, items.len());
             for r in items {
@@ -163,6 +182,22 @@ pub fn encode(out: &mut BytesMut, reply: &Reply, resp3: bool) {
     }
 }
 
+/// Encodes a command as a RESP array of bulk strings (what a client or a
+/// master sends).
+pub fn encode_command(out: &mut BytesMut, argv: &[Bytes]) {
+    let mut b = itoa::Buffer::new();
+    out.put_u8(b'*');
+    out.put_slice(b.format(argv.len()).as_bytes());
+    out.put_slice(b"\r\n");
+    for a in argv {
+        out.put_u8(b'$');
+        out.put_slice(b.format(a.len()).as_bytes());
+        out.put_slice(b"\r\n");
+        out.put_slice(a);
+        out.put_slice(b"\r\n");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +219,9 @@ mod tests {
         let m = Reply::Map(vec![(Reply::bulk("a"), Reply::Int(1))]);
         assert_eq!(enc(&m, false), "*2\r\n$1\r\na\r\n:1\r\n");
         assert_eq!(enc(&Reply::Double(1.5), false), "$3\r\n1.5\r\n");
+        let p = Reply::Pairs(vec![(Reply::bulk("m"), Reply::Double(1.0))]);
+        assert_eq!(enc(&p, false), "*2\r\n$1\r\nm\r\n$1\r\n1\r\n");
+        assert_eq!(enc(&p, true), "*1\r\n*2\r\n$1\r\nm\r\n,1\r\n");
     }
 
     #[test]

@@ -3,17 +3,16 @@
 //! every shard (INFO, CONFIG, SCAN, RANDOMKEY, CLIENT LIST/KILL, SHUTDOWN).
 
 use super::conn::Conn;
-use super::msg::{Admin, KillFilter, Req, Resp, ShardStats};
 use crate::commands::{self, Args, CmdError, ConnCmd, flags};
 use crate::keyspace::NUM_DBS;
+use crate::mesh::{Admin, KillFilter, Req, Resp, ShardStats};
 use crate::protocol::Reply;
 use crate::util::parse_i64;
 use bytes::Bytes;
 use std::fmt::Write as _;
 use std::rc::Rc;
 
-/// The Redis version we behave as; clients gate features on it.
-pub const REDIS_VERSION: &str = "7.2.4";
+pub use crate::config::REDIS_VERSION;
 
 type R = Result<Reply, CmdError>;
 
@@ -57,7 +56,12 @@ pub async fn run(conn: &mut Conn, cmd: ConnCmd, argv: Vec<Bytes>) -> Reply {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64),
         )),
-        ConnCmd::Role => Ok(Reply::Array(vec![Reply::bulk("master"), Reply::Int(0), Reply::Array(vec![])])),
+        ConnCmd::Role => Ok(conn.shard.peer.call(conn.shard.core, Req::Role).await.into_reply()),
+        ConnCmd::Replconf => replconf(conn, &argv),
+        ConnCmd::Replicaof => replicaof(conn, &argv).await,
+        ConnCmd::Wait => wait(conn, &argv).await,
+        // Handled by the connection itself (it hands the socket over).
+        ConnCmd::Psync => Err(CmdError::other("ERR internal: PSYNC outside the connection loop")),
     };
     res.unwrap_or_else(Reply::from)
 }
@@ -325,6 +329,13 @@ async fn client_kill(conn: &mut Conn, argv: &[Bytes]) -> R {
                 "no" => f.skip_id = None,
                 _ => return Err(CmdError::Syntax),
             },
+            b"type" if matches!(v.to_ascii_lowercase().as_str(), "replica" | "slave") => {
+                let n = match conn.shard.peer.call(conn.shard.core, Req::KillReplicas).await {
+                    Resp::Count(n) => n,
+                    _ => 0,
+                };
+                return Ok(Reply::Int(n as i64));
+            }
             b"type" | b"user" | b"maxage" => {}
             _ => return Err(CmdError::Syntax),
         }
@@ -436,10 +447,14 @@ async fn info(conn: &mut Conn, argv: &[Bytes]) -> R {
         );
     }
     if want("stats") {
+        let repl = match shard.peer.call(shard.core, Req::ReplStats).await {
+            Resp::Text(t) => t,
+            _ => String::new(),
+        };
         section(
             "Stats",
             format!(
-                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n",
+                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n{}",
                 sum(|s| s.connections_received),
                 sum(|s| s.commands_processed),
                 sum(|s| s.net_input),
@@ -448,17 +463,16 @@ async fn info(conn: &mut Conn, argv: &[Bytes]) -> R {
                 sum(|s| s.expired),
                 sum(|s| s.hits),
                 sum(|s| s.misses),
+                repl,
             ),
         );
     }
     if want("replication") {
-        section(
-            "Replication",
-            format!(
-                "role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
-                shard.run_id
-            ),
-        );
+        let text = match shard.peer.call(shard.core, Req::ReplInfo).await {
+            Resp::Text(t) => t,
+            _ => String::new(),
+        };
+        section("Replication", text);
     }
     if want("cpu") {
         let (sys, user) = cpu_times();
@@ -514,6 +528,7 @@ async fn config(conn: &mut Conn, argv: &[Bytes]) -> R {
                 })?;
             }
             all_shards(conn, || Admin::ConfigSet(pairs.clone())).await;
+            conn.shard.peer.call(conn.shard.core, Req::Admin(Admin::ConfigSet(pairs))).await;
             Ok(Reply::Ok)
         }
         b"resetstat" if argv.len() == 2 => {
@@ -722,4 +737,67 @@ async fn randomkey(conn: &mut Conn) -> R {
         Resp::Key(k) => Ok(k.into()),
         _ => Ok(Reply::Nil),
     }
+}
+
+/// REPLCONF listening-port <port> | capa <capa> ... | ack <offset> | getack *
+fn replconf(conn: &mut Conn, argv: &[Bytes]) -> R {
+    if argv.len().is_multiple_of(2) {
+        return Err(CmdError::Syntax);
+    }
+    for pair in argv[1..].chunks(2) {
+        let opt = pair[0].to_ascii_lowercase();
+        match &opt[..] {
+            b"listening-port" => {
+                conn.repl_port = std::str::from_utf8(&pair[1])
+                    .ok()
+                    .and_then(|p| p.parse().ok())
+                    .ok_or(CmdError::NotInteger)?;
+            }
+            b"capa" => {
+                if pair[1].eq_ignore_ascii_case(b"eof") {
+                    conn.capa_eof = true;
+                }
+            }
+            b"ip-address" | b"ack" | b"getack" | b"rdb-only" | b"rdb-filter-only" => {}
+            _ => {
+                return Err(CmdError::other(format!(
+                    "ERR Unrecognized REPLCONF option: {}",
+                    String::from_utf8_lossy(&pair[0])
+                )));
+            }
+        }
+    }
+    Ok(Reply::Ok)
+}
+
+/// REPLICAOF host port | REPLICAOF NO ONE
+async fn replicaof(conn: &mut Conn, argv: &[Bytes]) -> R {
+    let target = if argv[1].eq_ignore_ascii_case(b"no") && argv[2].eq_ignore_ascii_case(b"one") {
+        None
+    } else {
+        let host = String::from_utf8_lossy(&argv[1]).into_owned();
+        let port = parse_i64(&argv[2])
+            .filter(|p| (0..=65535).contains(p))
+            .ok_or_else(|| CmdError::other("ERR Invalid master port"))?;
+        Some((host, port as u16))
+    };
+    Ok(conn.shard.peer.call(conn.shard.core, Req::ReplicaOf(target)).await.into_reply())
+}
+
+/// WAIT numreplicas timeout
+async fn wait(conn: &mut Conn, argv: &[Bytes]) -> R {
+    if conn.shard.replica.get() {
+        return Err(CmdError::other(
+            "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.",
+        ));
+    }
+    let replicas = parse_i64(&argv[1]).ok_or(CmdError::NotInteger)?;
+    let timeout = parse_i64(&argv[2])
+        .ok_or_else(|| CmdError::other("ERR timeout is not an integer or out of range"))?;
+    if timeout < 0 {
+        return Err(CmdError::other("ERR timeout is negative"));
+    }
+    let seq = conn.shard.seq.load(std::sync::atomic::Ordering::SeqCst);
+    let req = Req::Wait { replicas: replicas.max(0) as usize, timeout_ms: timeout as u64, seq };
+    Ok(conn.shard.peer.call(conn.shard.core, req).await.into_reply())
 }

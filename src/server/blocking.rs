@@ -16,11 +16,10 @@
 //! A parked client that times out or disconnects sends `Unblock`; if it was
 //! served in the meantime, its reply is already on the way and it takes it.
 
-use super::msg::{Cmd, Msg, NO_REPLY, Req};
 use super::shard::{LockKey, Shard};
+use crate::mesh::{Cmd, Req};
 use crate::protocol::Reply;
 use bytes::Bytes;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// A client parked (or watching) on some of this shard's keys.
@@ -49,7 +48,7 @@ impl Shard {
             let mut queues = self.block_queues.borrow_mut();
             let mut ks = self.ks.borrow_mut();
             for k in &keys {
-                let q = queues.entry(k.clone()).or_insert_with(VecDeque::new);
+                let q = queues.entry(k.clone()).or_default();
                 if !q.contains(&id) {
                     q.push_back(id);
                 }
@@ -75,9 +74,10 @@ impl Shard {
         Some(b)
     }
 
-    /// Number of clients blocked on this shard's keys.
+    /// Number of this shard's clients waiting in a blocking command,
+    /// wherever their keys live.
     pub fn blocked_count(&self) -> usize {
-        self.blocked.borrow().values().filter(|b| b.cmd.is_some()).count()
+        self.parked.borrow().len()
     }
 
     /// Serves parked clients of every key signalled ready, oldest first.
@@ -107,7 +107,8 @@ impl Shard {
                 let (reply, block) = {
                     let blocked = self.blocked.borrow();
                     let cmd = blocked[&id].cmd.as_ref().expect("parked command");
-                    self.run_full(cmd, crate::keyspace::now_ms())
+                    let ran = self.run_full(cmd, crate::keyspace::now_ms(), super::stream::Emit::Yes);
+                    (ran.reply, ran.block)
                 };
                 if block.is_some() {
                     // Nothing left for this client, so nothing for later ones.
@@ -126,7 +127,7 @@ impl Shard {
                 tx.send(reply);
             }
         } else {
-            self.post(origin, Msg::Req { from: self.id, tag: NO_REPLY, req: Req::Wake { id, reply } });
+            self.peer.notify(origin, Req::Wake { id, reply });
         }
     }
 }

@@ -15,12 +15,12 @@
 //! first, so this client itself always sees its own writes in order.
 
 use super::admin;
-use super::msg::{Cmd, Req, Resp};
-use super::route::shard_of;
 use super::shard::{ClientInfo, Handled, Shard};
 use crate::commands::{CmdError, flags};
 use crate::commands::{ConnCmd, Exec, Merge, lookup, unknown_command};
+use crate::mesh::{Cmd, Req, Resp};
 use crate::protocol::{Limits, Reply, encode, parse_request};
+use crate::route::shard_of;
 use bytes::{Bytes, BytesMut};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
@@ -38,11 +38,19 @@ pub struct Conn {
     pub authed: bool,
     /// Set by QUIT or a protocol error: close after writing replies.
     pub close: bool,
+    /// What a replica announced with REPLCONF before PSYNC.
+    pub repl_port: u16,
+    pub capa_eof: bool,
+    /// PSYNC/SYNC: hand the socket to the replication core once the
+    /// replies before it are written.
+    handoff: Option<Option<(String, i64)>>,
 }
 
 /// Replies of one read batch, some still awaited from other shards.
 struct Pipeline {
     replies: Vec<(Option<Reply>, bool)>,
+    /// Slots that send no reply (PSYNC: the core answers).
+    skip: Vec<usize>,
     outbox: Vec<(Vec<Cmd>, Vec<usize>)>,
     queued: usize,
 }
@@ -51,6 +59,7 @@ impl Pipeline {
     fn new(nshards: usize, cap: usize) -> Self {
         Pipeline {
             replies: Vec::with_capacity(cap),
+            skip: Vec::new(),
             outbox: (0..nshards).map(|_| (Vec::new(), Vec::new())).collect(),
             queued: 0,
         }
@@ -81,7 +90,17 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream) {
     let c = &shard.counters;
     c.connections_received.set(c.connections_received.get() + 1);
     let authed = shard.cfg.borrow().requirepass.is_none();
-    let mut conn = Conn { shard: shard.clone(), info, db: 0, resp3: false, authed, close: false };
+    let mut conn = Conn {
+        shard: shard.clone(),
+        info,
+        db: 0,
+        resp3: false,
+        authed,
+        close: false,
+        repl_port: 0,
+        capa_eof: false,
+        handoff: None,
+    };
     if let Err(e) = conn.run(stream).await {
         tracing::debug!("client {id}: {e}");
     }
@@ -147,6 +166,10 @@ impl Conn {
                 c.net_output.set(c.net_output.get() + out.len() as u64);
                 out.clear();
             }
+            if let Some(psync) = self.handoff.take() {
+                self.hand_off(&mut io, psync);
+                return Ok(());
+            }
             if self.close {
                 return Ok(());
             }
@@ -161,12 +184,31 @@ impl Conn {
         }
     }
 
+    /// Gives the socket (a dup of it) and unread bytes to the replication
+    /// core, which serves this replica from now on.
+    fn hand_off(&self, io: &mut Io, psync: Option<(String, i64)>) {
+        // SAFETY: dup of the socket we own; the core owns the copy.
+        let fd = unsafe { libc::dup(io.stream.as_raw_fd()) };
+        if fd < 0 {
+            return;
+        }
+        let attach = crate::mesh::Attach {
+            fd,
+            addr: self.info.addr.clone(),
+            listening_port: self.repl_port,
+            capa_eof: self.capa_eof,
+            psync,
+            leftover: io.rbuf.split().freeze(),
+        };
+        self.shard.peer.notify(self.shard.core, Req::AttachReplica(Box::new(attach)));
+    }
+
     /// Waits for a `Wake` to this client, up to `deadline`, while watching
     /// the socket for a disconnect.
     async fn wait_wake(
         &self,
         io: &mut Io,
-        rx: &mut super::msg::Receiver<Option<Reply>>,
+        rx: &mut crate::mesh::Receiver<Option<Reply>>,
         deadline: Option<std::time::Instant>,
     ) -> WaitEnd {
         use futures_lite::future::or;
@@ -210,7 +252,7 @@ impl Conn {
         let Some(owner) = owner else {
             return self.blocking_multi(io, cmd).await;
         };
-        let (tx, mut rx) = super::msg::oneshot();
+        let (tx, mut rx) = crate::mesh::oneshot();
         shard.parked.borrow_mut().insert(id, tx);
         let timeout = match shard.call(owner, Req::Block { id, origin: shard.id, cmd }).await {
             Resp::Parked { timeout } => timeout,
@@ -226,8 +268,10 @@ impl Conn {
                 if matches!(end, WaitEnd::Disconnected) {
                     self.close = true;
                 }
+                // Redis answers every blocking command's timeout with a
+                // null array (the handler's own nil is for MULTI).
                 let r = match shard.call(owner, Req::Unblock { id }).await {
-                    Resp::Reply(timeout_reply) => timeout_reply,
+                    Resp::Reply(_) => Reply::NilArray,
                     // Served meanwhile: the reply is on its way.
                     _ => rx.await.flatten().unwrap_or(Reply::NilArray),
                 };
@@ -245,7 +289,7 @@ impl Conn {
         let mut deadline = None;
         let mut first = true;
         loop {
-            let (tx, mut rx) = super::msg::oneshot();
+            let (tx, mut rx) = crate::mesh::oneshot();
             shard.parked.borrow_mut().insert(id, tx);
             let (reply, block) =
                 super::multi::gather(&shard, cmd.db, cmd.spec, cmd.argv.clone(), Some(id)).await;
@@ -267,7 +311,7 @@ impl Conn {
             }
             match end {
                 WaitEnd::Woken(_) => continue,
-                WaitEnd::TimedOut => return reply,
+                WaitEnd::TimedOut => return Reply::NilArray,
                 WaitEnd::Disconnected => {
                     self.close = true;
                     return reply;
@@ -286,8 +330,10 @@ impl Conn {
             }
         }
         self.flush(&mut p).await;
-        for (r, resp3) in &p.replies {
-            encode(out, r.as_ref().unwrap_or(&Reply::Nil), *resp3);
+        for (i, (r, resp3)) in p.replies.iter().enumerate() {
+            if !p.skip.contains(&i) {
+                encode(out, r.as_ref().unwrap_or(&Reply::Nil), *resp3);
+            }
         }
     }
 
@@ -307,7 +353,7 @@ impl Conn {
         for (h, slots) in pending {
             let resp = h.get().await;
             let replies = match resp {
-                super::msg::Resp::Replies(v) => v,
+                crate::mesh::Resp::Replies(v) => v,
                 other => vec![other.into_reply()],
             };
             for (slot, r) in slots.into_iter().zip(replies) {
@@ -334,6 +380,9 @@ impl Conn {
         }
         if !self.authed && spec.flags & flags::NO_AUTH == 0 {
             return Some(Reply::error("NOAUTH Authentication required."));
+        }
+        if self.shard.replica.get() && spec.is_write() && self.shard.cfg.borrow().replica_read_only {
+            return Some(Reply::error("READONLY You can't write against a read only replica."));
         }
         let db = self.db;
         match spec.exec {
@@ -375,6 +424,18 @@ impl Conn {
             Exec::AllShards(_, merge) => {
                 self.flush(p).await;
                 Some(self.fanout(db, spec, argv, merge).await)
+            }
+            Exec::Conn(ConnCmd::Psync) => {
+                self.flush(p).await;
+                let psync = (argv.len() >= 3).then(|| {
+                    let id = String::from_utf8_lossy(&argv[1]).into_owned();
+                    (id, crate::util::parse_i64(&argv[2]).unwrap_or(-1))
+                });
+                self.handoff = Some(psync);
+                self.close = true;
+                // The core answers (+FULLRESYNC / +CONTINUE) on the socket.
+                p.skip.push(p.replies.len());
+                Some(Reply::Nil)
             }
             Exec::Conn(cc) => {
                 if !matches!(cc, ConnCmd::Ping | ConnCmd::Echo | ConnCmd::Select | ConnCmd::Time) {

@@ -6,19 +6,21 @@
 mod admin;
 mod blocking;
 mod conn;
-mod msg;
 mod multi;
-pub mod route;
+
 mod shard;
+mod stream;
 
 use crate::config::Config;
+use crate::mesh::Msg;
 use glommio::channels::channel_mesh::MeshBuilder;
 use glommio::net::TcpListener;
 use glommio::{LocalExecutorBuilder, Placement};
-use msg::Msg;
 use shard::Shard;
 use std::net::ToSocketAddrs;
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 /// Capacity of each shard-to-shard channel.
@@ -62,10 +64,15 @@ fn random_hex40() -> String {
         .collect()
 }
 
-/// Binds every address once without SO_REUSEPORT: fails like Redis when the
-/// port is taken (SO_REUSEPORT would otherwise let us share it silently) and
-/// resolves port 0 to a concrete free port that all shards then bind.
+/// Checks every address like Redis would before the shards bind it: fails
+/// when a server already listens there (SO_REUSEPORT, which the shards use,
+/// would otherwise let us share the port silently) or the bind is refused,
+/// and resolves port 0 to a concrete free port that all shards then bind.
+/// The probe socket uses the shards' options, so connections of a previous
+/// process still closing on the port (FIN_WAIT, TIME_WAIT) do not block a
+/// restart.
 fn reserve_port(cfg: &Config) -> Result<u16, String> {
+    use socket2::{Domain, Socket, Type};
     let mut port = cfg.port;
     for addr in &cfg.bind {
         let sa = (addr.as_str(), port)
@@ -73,12 +80,20 @@ fn reserve_port(cfg: &Config) -> Result<u16, String> {
             .map_err(|e| format!("Invalid bind address '{addr}': {e}"))?
             .next()
             .ok_or_else(|| format!("Invalid bind address '{addr}'"))?;
-        let l = std::net::TcpListener::bind(sa).map_err(|e| {
+        let in_use = |e: String| {
             format!(
                 "Warning: Could not create server TCP listening socket {addr}:{port}: bind: {e}\nFailed listening on port {port} (tcp), aborting."
             )
-        })?;
-        port = l.local_addr().map_err(|e| e.to_string())?.port();
+        };
+        if port != 0 && std::net::TcpStream::connect_timeout(&sa, Duration::from_millis(200)).is_ok() {
+            return Err(in_use("Address already in use (os error 98)".into()));
+        }
+        let sk =
+            Socket::new(Domain::for_address(sa), Type::STREAM, None).map_err(|e| in_use(e.to_string()))?;
+        sk.set_reuse_port(true).map_err(|e| in_use(e.to_string()))?;
+        sk.bind(&sa.into()).map_err(|e| in_use(e.to_string()))?;
+        let local = sk.local_addr().map_err(|e| e.to_string())?;
+        port = local.as_socket().map_or(port, |s| s.port());
     }
     Ok(port)
 }
@@ -87,11 +102,6 @@ fn reserve_port(cfg: &Config) -> Result<u16, String> {
 pub fn run(mut cfg: Config) -> Result<(), String> {
     raise_fd_limit();
     cfg.port = reserve_port(&cfg)?;
-    if let Some((host, port)) = &cfg.replicaof {
-        tracing::warn!(
-            "replicaof {host} {port} given: replication is not implemented yet; serving as a master"
-        );
-    }
     let n = cfg.shards;
     let cpus = usable_cpus();
     tracing::info!(
@@ -104,24 +114,45 @@ pub fn run(mut cfg: Config) -> Result<(), String> {
     );
     let (stop_tx, stop_rx) = crossbeam_channel::unbounded::<&'static str>();
     let (ready_tx, ready_rx) = crossbeam_channel::unbounded::<Result<(), String>>();
-    let mesh = MeshBuilder::<Msg, _>::full(n, MESH_CAPACITY);
+    // Peers 0..n are the shards, peer n is the replication core.
+    let mesh = MeshBuilder::<Msg, _>::full(n + 1, MESH_CAPACITY);
+    let seq = Arc::new(AtomicU64::new(0));
+    let dir = crate::mesh::Directory::new(n + 1);
     let run_id = random_hex40();
     let mut handles = Vec::new();
+    {
+        let (cfg, mesh, seq, ready_tx, dir) =
+            (cfg.clone(), mesh.clone(), seq.clone(), ready_tx.clone(), dir.clone());
+        // Unpinned: it shares the cores with the shards and mostly sleeps.
+        let h = LocalExecutorBuilder::new(Placement::Unbound)
+            .name("replication")
+            .spawn(move || crate::replication::run(cfg, mesh, dir, seq, ready_tx))
+            .map_err(|e| format!("cannot start the replication core: {e}"))?;
+        handles.push(h);
+    }
     for id in 0..n {
-        let (cfg, mesh, stop_tx, ready_tx, run_id) =
-            (cfg.clone(), mesh.clone(), stop_tx.clone(), ready_tx.clone(), run_id.clone());
+        let (cfg, mesh, stop_tx, ready_tx, run_id, seq, dir) = (
+            cfg.clone(),
+            mesh.clone(),
+            stop_tx.clone(),
+            ready_tx.clone(),
+            run_id.clone(),
+            seq.clone(),
+            dir.clone(),
+        );
         let cpu = cpus[id % cpus.len()];
         let h = LocalExecutorBuilder::new(Placement::Fixed(cpu))
             .name(&format!("shard-{id}"))
             .spawn(move || async move {
-                if let Err(e) = shard_main(id, cfg, mesh, stop_tx, ready_tx.clone(), run_id).await {
+                let boot = Boot { id, cfg, mesh, dir, stop_tx, run_id, seq };
+                if let Err(e) = shard_main(boot, ready_tx.clone()).await {
                     let _ = ready_tx.send(Err(e));
                 }
             })
             .map_err(|e| format!("cannot start shard {id}: {e}"))?;
         handles.push(h);
     }
-    for _ in 0..n {
+    for _ in 0..n + 1 {
         match ready_rx.recv_timeout(Duration::from_secs(30)) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(e),
@@ -145,14 +176,22 @@ pub fn run(mut cfg: Config) -> Result<(), String> {
     std::process::exit(0);
 }
 
-async fn shard_main(
+/// What a shard thread starts from.
+struct Boot {
     id: usize,
     cfg: Config,
     mesh: MeshBuilder<Msg, glommio::channels::channel_mesh::Full>,
+    dir: Arc<crate::mesh::Directory>,
     stop_tx: crossbeam_channel::Sender<&'static str>,
-    ready_tx: crossbeam_channel::Sender<Result<(), String>>,
     run_id: String,
+    seq: Arc<AtomicU64>,
+}
+
+async fn shard_main(
+    boot: Boot,
+    ready_tx: crossbeam_channel::Sender<Result<(), String>>,
 ) -> Result<(), String> {
+    let Boot { id, cfg, mesh, dir, stop_tx, run_id, seq } = boot;
     let (senders, mut receivers) = mesh.join().await.map_err(|_| format!("shard {id}: mesh join failed"))?;
     let mut listeners = Vec::new();
     for addr in &cfg.bind {
@@ -161,7 +200,10 @@ async fn shard_main(
         listeners.push(l);
     }
     let hz = cfg.hz;
-    let shard = Rc::new(Shard::new(id, cfg, senders, stop_tx, run_id));
+    let replica = cfg.replicaof.is_some();
+    let peer = crate::mesh::Peer::new(senders, id, &dir).await;
+    let shard = Rc::new(Shard::new(id, cfg, peer, stop_tx, run_id, seq));
+    shard.replica.set(replica);
     for (_peer, rx) in receivers.streams() {
         let shard = shard.clone();
         glommio::spawn_local(async move {
@@ -178,6 +220,8 @@ async fn shard_main(
                 let hz = shard.cfg.borrow().hz.max(1);
                 glommio::timer::sleep(Duration::from_millis(1000 / hz)).await;
                 shard.active_expire();
+                shard.emit_expired();
+                shard.emit_expired();
             }
         })
         .detach();

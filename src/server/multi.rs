@@ -11,12 +11,12 @@
 //! every key, gather the entries, run the command's single-shard handler on
 //! a scratch keyspace, write the changed keys back, then unlock.
 
-use super::msg::{Cmd, Req, Resp};
-use super::route::shard_of;
 use super::shard::Shard;
 use crate::commands::{Args, Block, CommandSpec, Ctx, Exec, Merge, Span, lookup};
 use crate::keyspace::{Entry, Keyspace, now_ms};
+use crate::mesh::{Cmd, Req, Resp};
 use crate::protocol::Reply;
+use crate::route::shard_of;
 use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -76,8 +76,11 @@ async fn split(
         lock(shard, *s, db, p.keys.clone()).await;
     }
     let last_cmd = Cmd { db, spec, argv: last.argv };
-    let last_reply =
-        shard.call(last_shard, Req::Lock { db, keys: last.keys, then: Some(last_cmd) }).await.into_reply();
+    let (last_reply, seq) =
+        match shard.call(last_shard, Req::Lock { db, keys: last.keys, then: Some(last_cmd) }).await {
+            Resp::Stamped(r, seq) => (r, seq),
+            other => (other.into_reply(), None),
+        };
     // Issue all remaining parts before awaiting any, so they run concurrently.
     let mut pending = Vec::with_capacity(parts.len());
     for (s, p) in parts.iter_mut() {
@@ -92,7 +95,18 @@ async fn split(
     replies.push(last_reply);
     let mut positions: Vec<Vec<usize>> = parts.into_iter().map(|(_, p)| p.positions).collect();
     positions.push(last.positions);
-    merge_replies(merge, replies, &positions, total_keys)
+    let reply = merge_replies(merge, replies, &positions, total_keys);
+    // The unit's number was taken while every key was locked; send the
+    // whole command under it (or fill the number when nothing changed).
+    if let Some(seq) = seq {
+        let wrote = match &reply {
+            Reply::Int(n) => *n > 0,
+            r => !r.is_error(),
+        };
+        let cmds = if wrote { vec![argv] } else { Vec::new() };
+        shard.send_effect(seq, db, &cmds);
+    }
+    reply
 }
 
 /// Combines per-shard replies; the first error wins.
@@ -191,6 +205,7 @@ pub async fn gather(
     ctx.enc = enc;
     let reply = handler(&mut ctx, &mut Args::new(&argv)).unwrap_or_else(Reply::from);
     let block = ctx.block.take();
+    let effects = ctx.effects.take();
     let wrote = ctx.dirty > 0 && spec.is_write();
     if wrote {
         let mut pending = Vec::with_capacity(keys.len());
@@ -205,6 +220,10 @@ pub async fn gather(
             h.get().await;
         }
         shard.counters.dirty.set(shard.counters.dirty.get() + 1);
+        if shard.streaming.get() {
+            let cmds = effects.unwrap_or_else(|| vec![argv.clone()]);
+            shard.emit(db, &cmds);
+        }
     }
     if let (Some(id), Some(b)) = (watch, &block) {
         let mut pending = Vec::new();
@@ -265,6 +284,9 @@ async fn copy(shard: &Rc<Shard>, db: u8, argv: Vec<Bytes>) -> Reply {
             }
         }
         shard.call(ds, Req::Put { db: dst_db, key: dst, entry: Some(entry) }).await;
+        if shard.streaming.get() {
+            shard.emit(db, std::slice::from_ref(&argv));
+        }
         Reply::Int(1)
     }
     .await;

@@ -17,16 +17,18 @@
 //! progresses. When no lock is held and nothing waits (the common case),
 //! admission is two `is_empty` checks.
 
-use super::msg::{self, Admin, Cmd, KillFilter, Msg, Req, Resp, ShardStats};
+use super::stream::Emit;
 use crate::commands::{Args, Ctx, Exec};
 use crate::config::Config;
 use crate::keyspace::{Hasher, Keyspace, now_ms};
+use crate::mesh::{self as msg, Admin, Cmd, KillFilter, Msg, Peer, Req, Resp, ShardStats};
 use crate::protocol::Reply;
 use bytes::Bytes;
-use glommio::channels::channel_mesh::Senders;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 /// What a connection registers about itself for CLIENT LIST / KILL / INFO.
 pub struct ClientInfo {
@@ -139,9 +141,7 @@ pub struct Shard {
     pub started: std::time::Instant,
     pub run_id: String,
     pub shutdown: crossbeam_channel::Sender<&'static str>,
-    mesh: Senders<Msg>,
-    next_tag: Cell<u64>,
-    pending: RefCell<HashMap<u64, msg::Sender<Resp>, Hasher>>,
+    pub peer: Rc<Peer>,
     locked: RefCell<HashMap<LockKey, u32, Hasher>>,
     queued: RefCell<HashMap<LockKey, u32, Hasher>>,
     queue: RefCell<VecDeque<Waiter>>,
@@ -154,6 +154,15 @@ pub struct Shard {
     pub(super) stalled_ready: RefCell<Vec<LockKey>>,
     /// This shard's connections that wait for a `Wake`, by client id.
     pub parked: RefCell<HashMap<u64, msg::Sender<Option<Reply>>>>,
+    /// The replication stream's sequence counter: the one value shared
+    /// between threads, used only while `streaming`.
+    pub seq: Arc<AtomicU64>,
+    pub streaming: Cell<bool>,
+    /// Serving as a read-only replica: client writes get READONLY.
+    pub replica: Cell<bool>,
+    /// Mesh peer id of the replication core.
+    pub core: usize,
+    pub(super) snapshot: RefCell<Option<super::stream::Snapshot>>,
 }
 
 fn bump(map: &mut HashMap<LockKey, u32, Hasher>, k: &LockKey) {
@@ -173,13 +182,15 @@ impl Shard {
     pub fn new(
         id: usize,
         cfg: Config,
-        mesh: Senders<Msg>,
+        peer: Peer,
         shutdown: crossbeam_channel::Sender<&'static str>,
         run_id: String,
+        seq: Arc<AtomicU64>,
     ) -> Shard {
+        let nshards = cfg.shards;
         Shard {
             id,
-            nshards: cfg.shards,
+            nshards,
             ks: RefCell::new(Keyspace::default()),
             cfg: RefCell::new(cfg),
             counters: Counters::default(),
@@ -188,9 +199,7 @@ impl Shard {
             started: std::time::Instant::now(),
             run_id,
             shutdown,
-            mesh,
-            next_tag: Cell::new(0),
-            pending: RefCell::new(HashMap::default()),
+            peer: Rc::new(peer),
             locked: RefCell::new(HashMap::default()),
             queued: RefCell::new(HashMap::default()),
             queue: RefCell::new(VecDeque::new()),
@@ -199,6 +208,11 @@ impl Shard {
             block_queues: RefCell::new(HashMap::default()),
             stalled_ready: RefCell::new(Vec::new()),
             parked: RefCell::new(HashMap::new()),
+            seq,
+            streaming: Cell::new(false),
+            replica: Cell::new(false),
+            core: nshards,
+            snapshot: RefCell::new(None),
         }
     }
 
@@ -228,14 +242,7 @@ impl Shard {
         if to == self.id {
             return self.handle(req);
         }
-        let tag = self.next_tag.get();
-        self.next_tag.set(tag + 1);
-        let (tx, rx) = msg::oneshot();
-        self.pending.borrow_mut().insert(tag, tx);
-        if self.mesh.send_to(to, Msg::Req { from: self.id, tag, req }).await.is_err() {
-            self.pending.borrow_mut().remove(&tag);
-        }
-        Handled::Later(rx)
+        Handled::Later(self.peer.request(to, req).await)
     }
 
     pub async fn call(self: &Rc<Self>, to: usize, req: Req) -> Resp {
@@ -246,11 +253,7 @@ impl Shard {
     /// cannot go out at once are sent by a spawned task.
     pub fn on_message(self: &Rc<Self>, msg: Msg) {
         match msg {
-            Msg::Resp { tag, resp } => {
-                if let Some(tx) = self.pending.borrow_mut().remove(&tag) {
-                    tx.send(resp);
-                }
-            }
+            Msg::Resp { tag, resp } => self.peer.complete(tag, resp),
             Msg::Req { tag: msg::NO_REPLY, req, .. } => {
                 self.handle(req);
             }
@@ -270,21 +273,7 @@ impl Shard {
     }
 
     fn respond(self: &Rc<Self>, to: usize, tag: u64, resp: Resp) {
-        self.post(to, Msg::Resp { tag, resp });
-    }
-
-    /// Sends a message without waiting: at once if the channel has room,
-    /// else from a spawned task.
-    pub(super) fn post(self: &Rc<Self>, to: usize, msg: Msg) {
-        if let Err(glommio::GlommioError::WouldBlock(glommio::ResourceType::Channel(msg))) =
-            self.mesh.try_send_to(to, msg)
-        {
-            let me = self.clone();
-            glommio::spawn_local(async move {
-                let _ = me.mesh.send_to(to, msg).await;
-            })
-            .detach();
-        }
+        self.peer.respond(to, tag, resp);
     }
 
     /// Handles a request addressed to this shard, then serves clients
@@ -292,6 +281,7 @@ impl Shard {
     pub fn handle(self: &Rc<Self>, req: Req) -> Handled {
         let h = self.handle_req(req);
         self.serve_ready();
+        self.emit_expired();
         h
     }
 
@@ -309,13 +299,16 @@ impl Shard {
                 self.admit(lock_keys, Job::Lock { db, keys, then })
             }
             Req::Exec { cmd, unlock } => {
-                let reply = self.run_cmd(&cmd);
+                let reply = self.run_full(&cmd, now_ms(), Emit::No).reply;
                 if let Some((db, keys)) = unlock {
                     self.unlock(db, &keys);
                 }
                 Handled::Now(Resp::Reply(reply))
             }
             Req::Take { db, key, remove } => {
+                if remove {
+                    self.cow_key(db, &key);
+                }
                 let now = now_ms();
                 let mut ks = self.ks.borrow_mut();
                 let d = ks.db(db as usize);
@@ -328,6 +321,7 @@ impl Shard {
                 Handled::Now(Resp::Entry(entry))
             }
             Req::Put { db, key, entry } => {
+                self.cow_key(db, &key);
                 let mut ks = self.ks.borrow_mut();
                 match entry {
                     Some(e) => {
@@ -365,6 +359,33 @@ impl Shard {
                 Handled::Now(Resp::Done)
             }
             Req::Admin(a) => Handled::Now(self.admin(a)),
+            Req::Cut { ack, go } => {
+                self.cut(ack, go);
+                Handled::Now(Resp::Done)
+            }
+            Req::SetReplica(on) => {
+                self.replica.set(on);
+                Handled::Now(Resp::Done)
+            }
+            Req::Load(entries) => {
+                let mut ks = self.ks.borrow_mut();
+                for (db, key, entry) in entries {
+                    ks.db(db as usize).put(&key, entry);
+                }
+                Handled::Now(Resp::Done)
+            }
+            Req::Coordinate { db, argv } => self.coordinate(db, argv),
+            // Addressed to the replication core, never to a shard.
+            Req::Effect { .. }
+            | Req::RdbChunk { .. }
+            | Req::RdbDone { .. }
+            | Req::AttachReplica(_)
+            | Req::ReplInfo
+            | Req::ReplStats
+            | Req::KillReplicas
+            | Req::Role
+            | Req::ReplicaOf(_)
+            | Req::Wait { .. } => Handled::Now(Resp::Reply(Reply::error("ERR internal: misrouted request"))),
         }
     }
 
@@ -396,8 +417,9 @@ impl Shard {
     fn run_job(self: &Rc<Self>, job: Job) -> Resp {
         match job {
             Job::Block { id, origin, cmd } => {
-                let (reply, block) = self.run_full(&cmd, now_ms());
-                match block {
+                let ran = self.run_full(&cmd, now_ms(), Emit::Yes);
+                let reply = ran.reply;
+                match ran.block {
                     None => Resp::Reply(reply),
                     Some(b) => {
                         let timeout = b.timeout;
@@ -410,7 +432,11 @@ impl Shard {
             Job::Lock { db, keys, then } => match then {
                 // Last participant: nothing can interleave between taking
                 // and releasing the locks, so just run it.
-                Some(cmd) => Resp::Reply(self.run_cmd(&cmd)),
+                Some(cmd) => {
+                    let emit = if cmd.spec.is_write() { Emit::Stamp } else { Emit::No };
+                    let ran = self.run_full(&cmd, now_ms(), emit);
+                    Resp::Stamped(ran.reply, ran.seq)
+                }
                 None => {
                     let mut locked = self.locked.borrow_mut();
                     for k in keys {
@@ -475,16 +501,20 @@ impl Shard {
     }
 
     fn run_cmd_at(&self, cmd: &Cmd, now: u64) -> Reply {
-        self.run_full(cmd, now).0
+        self.run_full(cmd, now, Emit::Yes).reply
     }
 
-    /// Runs a command; also returns what it blocks on, if it found nothing
-    /// to serve.
-    pub(super) fn run_full(&self, cmd: &Cmd, now: u64) -> (Reply, Option<crate::commands::Block>) {
+    /// Runs a command: its reply, what it blocks on if it found nothing to
+    /// serve, and the stream sequence number taken for `Emit::Stamp`.
+    pub(super) fn run_full(&self, cmd: &Cmd, now: u64, emit: Emit) -> Ran {
         let f = match cmd.spec.exec {
             Exec::Shard(f) | Exec::AllShards(f, _) => f,
-            Exec::Conn(_) => return (Reply::error("ERR internal: connection command sent to shard"), None),
+            Exec::Conn(_) => {
+                let reply = Reply::error("ERR internal: connection command sent to shard");
+                return Ran { reply, block: None, seq: None };
+            }
         };
+        self.cow_for(cmd);
         let (max_bulk, enc) = {
             let cfg = self.cfg.borrow();
             (cfg.proto_max_bulk_len, cfg.enc)
@@ -494,11 +524,37 @@ impl Shard {
         ctx.enc = enc;
         let mut args = Args::new(&cmd.argv);
         let reply = f(&mut ctx, &mut args).unwrap_or_else(Reply::from);
-        let (dirty, block) = (ctx.dirty, ctx.block.take());
+        let (dirty, block, effects) = (ctx.dirty, ctx.block.take(), ctx.effects.take());
+        drop(ks);
         if dirty > 0 {
             self.counters.dirty.set(self.counters.dirty.get() + dirty);
         }
-        (reply, block)
+        let mut seq = None;
+        if self.streaming.get() {
+            // Keys found expired go first: they expired before this write.
+            self.emit_expired();
+            let fanout = matches!(cmd.spec.exec, Exec::AllShards(..));
+            match emit {
+                // FLUSHALL, SWAPDB, ... run on every shard but replicate once,
+                // even when this shard had nothing to flush.
+                Emit::Yes if fanout => {
+                    if cmd.spec.is_write() && self.id == 0 {
+                        self.emit(cmd.db, std::slice::from_ref(&cmd.argv));
+                    }
+                }
+                Emit::Yes => match effects {
+                    Some(cmds) if !cmds.is_empty() => self.emit(cmd.db, &cmds),
+                    Some(_) => {}
+                    None if dirty > 0 && cmd.spec.is_write() => {
+                        self.emit(cmd.db, std::slice::from_ref(&cmd.argv))
+                    }
+                    None => {}
+                },
+                Emit::Stamp => seq = Some(self.stamp()),
+                Emit::No => {}
+            }
+        }
+        Ran { reply, block, seq }
     }
 
     /// Runs a command that arrived on this shard's own connection.
@@ -510,6 +566,7 @@ impl Shard {
             self.admit(keys, Job::Batch(vec![cmd]))
         };
         self.serve_ready();
+        self.emit_expired();
         h
     }
 
@@ -611,6 +668,13 @@ impl Shard {
             }
         }
     }
+}
+
+/// What running a command produced.
+pub(super) struct Ran {
+    pub reply: Reply,
+    pub block: Option<crate::commands::Block>,
+    pub seq: Option<u64>,
 }
 
 /// The (db, key) pairs a command touches.

@@ -124,7 +124,9 @@ impl Server {
             std::fs::write(&path, text).unwrap();
             cmd.arg(&path);
         }
-        cmd.args(["--port", "0"]);
+        if !args.contains(&"--port") {
+            cmd.args(["--port", "0"]);
+        }
         if !args.contains(&"--shards") {
             cmd.args(["--shards", &SHARDS.to_string()]);
         }
@@ -163,6 +165,12 @@ impl Server {
         }
         assert_ne!(server.port, 0, "the Ready line must name the real port, not 0");
         server
+    }
+
+    /// Debian's real `redis-server` with `args` (for interop tests), on a
+    /// free port, whatever RINGKV_TEST_SERVER says.
+    pub fn real_redis(args: &[&str]) -> Server {
+        Server::launch_redis(None, args)
     }
 
     fn launch_redis(config: Option<&str>, args: &[&str]) -> Server {
