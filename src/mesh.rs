@@ -32,6 +32,9 @@ pub enum Req {
     /// Ordinary commands from one connection's read batch, run in order
     /// once none of their keys is locked.
     Batch(Vec<Cmd>),
+    /// A transaction whose keys all live here: admitted as a whole, run
+    /// without interleaving, replicated as one unit.
+    Atomic(Vec<Cmd>),
     /// Lock `keys` for a multi-shard operation; with `then`, run it at once
     /// and release (the last shard of a split command).
     Lock {

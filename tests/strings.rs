@@ -372,7 +372,6 @@ fn setrange() {
 /// WRONGTYPE needs a key of another type, and only strings exist so far:
 /// enable this when lists land.
 #[test]
-#[ignore = "needs a non-string type (lists come in a later issue)"]
 fn wrongtype_against_a_list() {
     let s = Server::start();
     let mut c = s.client();

@@ -132,3 +132,38 @@ fn redis_benchmark_ping_inline_and_mbulk() {
         &["PING_INLINE", "PING_MBULK"],
     );
 }
+
+#[test]
+fn redis_benchmark_whole_default_list() {
+    // No -t: every default test, data types and blocking-free pops included.
+    let s = Server::start();
+    benchmark(
+        s.port(),
+        &["-n", "5000", "-q"],
+        &[
+            "PING_INLINE",
+            "PING_MBULK",
+            "SET",
+            "GET",
+            "INCR",
+            "LPUSH",
+            "RPUSH",
+            "LPOP",
+            "RPOP",
+            "SADD",
+            "HSET",
+            "SPOP",
+            "ZADD",
+            "ZPOPMIN",
+            "LPUSH (needed to benchmark LRANGE)",
+            "LRANGE_100 (first 100 elements)",
+            "LRANGE_300 (first 300 elements)",
+            "LRANGE_500 (first 500 elements)",
+            "LRANGE_600 (first 600 elements)",
+            "MSET (10 keys)",
+        ],
+    );
+    let mut c = s.client();
+    assert_eq!(c.ok::<String>(&["TYPE", "mylist"]), "list");
+    assert_eq!(c.ok::<String>(&["OBJECT", "ENCODING", "mylist"]), "quicklist");
+}

@@ -1,5 +1,6 @@
-//! Connection commands. Their bodies need connection state, so they run in
-//! the server's connection task; this file holds their table rows.
+//! Connection and transaction commands. Their bodies need connection
+//! state, so they run in the server's connection task; this file holds
+//! their table rows.
 
 use super::flags::*;
 use super::{CommandSpec, ConnCmd, Exec, NO_KEYS};
@@ -13,5 +14,8 @@ pub(super) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("reset", 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, NO_KEYS, Exec::Conn(ConnCmd::Reset), "connection", "Resets the connection."),
     CommandSpec::new("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, NO_KEYS, Exec::Conn(ConnCmd::Auth), "connection", "Authenticates the connection."),
     CommandSpec::new("client", -2, NOSCRIPT | LOADING | STALE, NO_KEYS, Exec::Conn(ConnCmd::Client), "connection", "A container for client connection commands."),
+    CommandSpec::new("multi", 1, NOSCRIPT | LOADING | STALE | FAST, NO_KEYS, Exec::Conn(ConnCmd::Multi), "transactions", "Starts a transaction."),
+    CommandSpec::new("exec", 1, NOSCRIPT | LOADING | STALE | SKIP_MONITOR, NO_KEYS, Exec::Conn(ConnCmd::ExecTx), "transactions", "Executes all commands in a transaction."),
+    CommandSpec::new("discard", 1, NOSCRIPT | LOADING | STALE | FAST, NO_KEYS, Exec::Conn(ConnCmd::Discard), "transactions", "Discards a transaction."),
     CommandSpec::new("quit", -1, NO_AUTH | STALE | FAST | LOADING, NO_KEYS, Exec::Conn(ConnCmd::Quit), "connection", "Closes the connection."),
 ];

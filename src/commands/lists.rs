@@ -511,6 +511,10 @@ pub(super) mod script {
             Reply::Bulk(b) => format!("${}", String::from_utf8_lossy(b)),
             Reply::Error(e) => format!("-{}", String::from_utf8_lossy(e)),
             Reply::Array(a) => format!("[{}]", list(a)),
+            // Shown as RESP2 sends it: one flat array.
+            Reply::Pairs(p) => {
+                format!("[{}]", p.iter().flat_map(|(a, b)| [show(a), show(b)]).collect::<Vec<_>>().join(","))
+            }
             Reply::Map(m) => {
                 format!(
                     "{{{}}}",

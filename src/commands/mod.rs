@@ -130,6 +130,9 @@ pub enum ConnCmd {
     Role,
     Psync,
     Replconf,
+    Multi,
+    ExecTx,
+    Discard,
     Replicaof,
     Wait,
 }

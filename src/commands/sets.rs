@@ -570,6 +570,10 @@ pub(super) mod tests {
             Reply::Double(d) => format!(",{}", format_double(*d)),
             Reply::Error(e) => format!("-{}", String::from_utf8_lossy(e)),
             Reply::Array(a) => format!("[{}]", a.iter().map(show).collect::<Vec<_>>().join(",")),
+            // Shown as RESP2 sends it: one flat array.
+            Reply::Pairs(p) => {
+                format!("[{}]", p.iter().flat_map(|(a, b)| [show(a), show(b)]).collect::<Vec<_>>().join(","))
+            }
             Reply::Set(a) => {
                 let mut items: Vec<String> = a.iter().map(show).collect();
                 items.sort();

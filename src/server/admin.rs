@@ -33,6 +33,8 @@ pub async fn run(conn: &mut Conn, cmd: ConnCmd, argv: Vec<Bytes>) -> Reply {
             conn.info.resp.set(2);
             *conn.info.name.borrow_mut() = Bytes::new();
             conn.authed = conn.shard.cfg.borrow().requirepass.is_none();
+            conn.multi = None;
+            conn.multi_err = false;
             Ok(Reply::simple("RESET"))
         }
         ConnCmd::Auth => auth(conn, &argv),
@@ -60,8 +62,10 @@ pub async fn run(conn: &mut Conn, cmd: ConnCmd, argv: Vec<Bytes>) -> Reply {
         ConnCmd::Replconf => replconf(conn, &argv),
         ConnCmd::Replicaof => replicaof(conn, &argv).await,
         ConnCmd::Wait => wait(conn, &argv).await,
-        // Handled by the connection itself (it hands the socket over).
-        ConnCmd::Psync => Err(CmdError::other("ERR internal: PSYNC outside the connection loop")),
+        // Handled by the connection loop itself (socket hand-off, transactions).
+        ConnCmd::Psync | ConnCmd::Multi | ConnCmd::ExecTx | ConnCmd::Discard => {
+            Err(CmdError::other("ERR internal: command outside the connection loop"))
+        }
     };
     res.unwrap_or_else(Reply::from)
 }

@@ -44,6 +44,9 @@ pub struct Conn {
     /// PSYNC/SYNC: hand the socket to the replication core once the
     /// replies before it are written.
     handoff: Option<Option<(String, i64)>>,
+    /// Commands queued after MULTI, and whether one was refused (EXECABORT).
+    pub(super) multi: Option<Vec<Vec<Bytes>>>,
+    pub(super) multi_err: bool,
 }
 
 /// Replies of one read batch, some still awaited from other shards.
@@ -100,6 +103,8 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream) {
         repl_port: 0,
         capa_eof: false,
         handoff: None,
+        multi: None,
+        multi_err: false,
     };
     if let Err(e) = conn.run(stream).await {
         tracing::debug!("client {id}: {e}");
@@ -364,6 +369,7 @@ impl Conn {
 
     async fn dispatch(&mut self, io: &mut Io, argv: Vec<Bytes>, p: &mut Pipeline) -> Option<Reply> {
         let Some(spec) = lookup(&argv[0]) else {
+            self.multi_err |= self.multi.is_some();
             return Some(unknown_command(&argv));
         };
         let c = &self.shard.counters;
@@ -376,13 +382,27 @@ impl Conn {
             *self.info.last_sub.borrow_mut() = None;
         }
         if !spec.arity_ok(argv.len()) {
+            self.multi_err |= self.multi.is_some();
             return Some(CmdError::arity(spec.name).into());
         }
         if !self.authed && spec.flags & flags::NO_AUTH == 0 {
             return Some(Reply::error("NOAUTH Authentication required."));
         }
         if self.shard.replica.get() && spec.is_write() && self.shard.cfg.borrow().replica_read_only {
+            self.multi_err |= self.multi.is_some();
             return Some(Reply::error("READONLY You can't write against a read only replica."));
+        }
+        if let Some(queue) = self.multi.as_mut() {
+            let control = matches!(
+                spec.exec,
+                Exec::Conn(
+                    ConnCmd::ExecTx | ConnCmd::Discard | ConnCmd::Multi | ConnCmd::Quit | ConnCmd::Reset
+                )
+            );
+            if !control {
+                queue.push(argv);
+                return Some(Reply::simple("QUEUED"));
+            }
         }
         let db = self.db;
         match spec.exec {
@@ -437,6 +457,27 @@ impl Conn {
                 p.skip.push(p.replies.len());
                 Some(Reply::Nil)
             }
+            Exec::Conn(ConnCmd::Multi) => Some(if self.multi.is_some() {
+                Reply::error("ERR MULTI calls can not be nested")
+            } else {
+                self.multi = Some(Vec::new());
+                self.multi_err = false;
+                Reply::Ok
+            }),
+            Exec::Conn(ConnCmd::Discard) => Some(match self.multi.take() {
+                Some(_) => Reply::Ok,
+                None => Reply::error("ERR DISCARD without MULTI"),
+            }),
+            Exec::Conn(ConnCmd::ExecTx) => {
+                let Some(queued) = self.multi.take() else {
+                    return Some(Reply::error("ERR EXEC without MULTI"));
+                };
+                if std::mem::take(&mut self.multi_err) {
+                    return Some(Reply::error("EXECABORT Transaction discarded because of previous errors."));
+                }
+                self.flush(p).await;
+                Some(Box::pin(self.exec_tx(io, queued)).await)
+            }
             Exec::Conn(cc) => {
                 if !matches!(cc, ConnCmd::Ping | ConnCmd::Echo | ConnCmd::Select | ConnCmd::Time) {
                     self.flush(p).await;
@@ -444,6 +485,65 @@ impl Conn {
                 Some(admin::run(self, cc, argv).await)
             }
         }
+    }
+
+    /// EXEC: the queued commands as one atomic unit. Keyed commands whose
+    /// keys share a shard run there back to back under one admission;
+    /// spanning shards, they run under key locks on a scratch copy
+    /// (`multi::gather_cmds`). PING, ECHO, SELECT and TIME are answered
+    /// here in order. A transaction holding any other server command (INFO,
+    /// FLUSHALL, CLIENT, ...) runs command by command, not atomically.
+    async fn exec_tx(&mut self, io: &mut Io, queued: Vec<Vec<Bytes>>) -> Reply {
+        let simple = queued.iter().all(|argv| {
+            lookup(&argv[0]).is_some_and(|s| {
+                matches!(
+                    s.exec,
+                    Exec::Shard(_)
+                        | Exec::Conn(ConnCmd::Ping | ConnCmd::Echo | ConnCmd::Select | ConnCmd::Time)
+                )
+            })
+        });
+        if !simple {
+            let mut replies = Vec::with_capacity(queued.len());
+            for argv in queued {
+                let mut p = Pipeline::new(self.shard.nshards, 1);
+                let r = Box::pin(self.dispatch(io, argv, &mut p)).await;
+                self.flush(&mut p).await;
+                replies.push(r.or_else(|| p.replies.pop().and_then(|(r, _)| r)).unwrap_or(Reply::Nil));
+            }
+            return Reply::Array(replies);
+        }
+        // Plan: local replies now, keyed commands in one unit.
+        let mut replies: Vec<Option<Reply>> = Vec::with_capacity(queued.len());
+        let mut cmds = Vec::new();
+        let mut owners = std::collections::BTreeSet::new();
+        for argv in queued {
+            let spec = lookup(&argv[0]).expect("checked above");
+            match spec.exec {
+                Exec::Conn(cc) => replies.push(Some(admin::run(self, cc, argv).await)),
+                _ => {
+                    for i in spec.keys_in(&argv) {
+                        owners.insert(shard_of(&argv[i], self.shard.nshards));
+                    }
+                    cmds.push(Cmd { db: self.db, spec, argv });
+                    replies.push(None);
+                }
+            }
+        }
+        let results = match owners.len() {
+            0 | 1 => {
+                let owner = owners.into_iter().next().unwrap_or(self.shard.id);
+                match self.shard.call(owner, Req::Atomic(cmds)).await {
+                    Resp::Replies(v) => v,
+                    other => vec![other.into_reply()],
+                }
+            }
+            _ => super::multi::gather_cmds(&self.shard, cmds, None).await.0,
+        };
+        let mut results = results.into_iter();
+        Reply::Array(
+            replies.into_iter().map(|r| r.or_else(|| results.next()).unwrap_or(Reply::Nil)).collect(),
+        )
     }
 
     /// Runs a command on every shard and merges the replies.

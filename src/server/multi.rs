@@ -172,28 +172,38 @@ pub async fn gather(
     argv: Vec<Bytes>,
     watch: Option<u64>,
 ) -> (Reply, Option<Block>) {
-    let Exec::Shard(handler) = spec.exec else {
-        return (Reply::error("ERR internal: command cannot span shards"), None);
-    };
-    let mut keys: Vec<Bytes> = spec.keys_in(&argv).map(|i| argv[i].clone()).collect();
+    let (mut replies, block) = gather_cmds(shard, vec![Cmd { db, spec, argv }], watch).await;
+    (replies.pop().unwrap_or(Reply::Nil), block)
+}
+
+/// Runs `cmds` in order as one atomic unit over keys on any shards (the
+/// body of EXEC when a transaction spans shards), replicated as one unit.
+pub async fn gather_cmds(
+    shard: &Rc<Shard>,
+    cmds: Vec<Cmd>,
+    watch: Option<u64>,
+) -> (Vec<Reply>, Option<Block>) {
+    // Every (db, key) the commands touch, locked in (shard, db) order.
+    let mut keys: Vec<(u8, Bytes)> =
+        cmds.iter().flat_map(|c| c.spec.keys_in(&c.argv).map(|i| (c.db, c.argv[i].clone()))).collect();
     keys.sort();
     keys.dedup();
-    let mut by_shard: BTreeMap<usize, Vec<Bytes>> = BTreeMap::new();
-    for k in &keys {
-        by_shard.entry(shard_of(k, shard.nshards)).or_default().push(k.clone());
+    let mut by_group: BTreeMap<(usize, u8), Vec<Bytes>> = BTreeMap::new();
+    for (db, k) in &keys {
+        by_group.entry((shard_of(k, shard.nshards), *db)).or_default().push(k.clone());
     }
-    let groups: Vec<(usize, u8, Vec<Bytes>)> = by_shard.into_iter().map(|(s, k)| (s, db, k)).collect();
+    let groups: Vec<(usize, u8, Vec<Bytes>)> = by_group.into_iter().map(|((s, db), k)| (s, db, k)).collect();
     lock_all(shard, &groups).await;
 
     let mut pending = Vec::with_capacity(keys.len());
-    for k in &keys {
+    for (db, k) in &keys {
         let to = shard_of(k, shard.nshards);
-        pending.push(shard.request(to, Req::Take { db, key: k.clone(), remove: false }).await);
+        pending.push(shard.request(to, Req::Take { db: *db, key: k.clone(), remove: false }).await);
     }
     let mut scratch = Keyspace::default();
-    for (k, h) in keys.iter().zip(pending) {
+    for ((db, k), h) in keys.iter().zip(pending) {
         if let Resp::Entry(Some(e)) = h.get().await {
-            scratch.db(db as usize).put(k, e);
+            scratch.db(*db as usize).put(k, e);
         }
     }
     let now = now_ms();
@@ -201,35 +211,52 @@ pub async fn gather(
         let cfg = shard.cfg.borrow();
         (cfg.proto_max_bulk_len, cfg.enc)
     };
-    let mut ctx = Ctx::new(&mut scratch, db as usize, now, max_bulk);
-    ctx.enc = enc;
-    let reply = handler(&mut ctx, &mut Args::new(&argv)).unwrap_or_else(Reply::from);
-    let block = ctx.block.take();
-    let effects = ctx.effects.take();
-    let wrote = ctx.dirty > 0 && spec.is_write();
+    let mut replies = Vec::with_capacity(cmds.len());
+    let mut effects: Vec<(u8, Vec<Bytes>)> = Vec::new();
+    let mut block = None;
+    let mut wrote = false;
+    for cmd in &cmds {
+        let Exec::Shard(handler) = cmd.spec.exec else {
+            replies.push(Reply::error("ERR internal: command cannot span shards"));
+            continue;
+        };
+        let mut ctx = Ctx::new(&mut scratch, cmd.db as usize, now, max_bulk);
+        ctx.enc = enc;
+        replies.push(handler(&mut ctx, &mut Args::new(&cmd.argv)).unwrap_or_else(Reply::from));
+        block = ctx.block.take();
+        if ctx.dirty > 0 && cmd.spec.is_write() {
+            wrote = true;
+            match ctx.effects.take() {
+                Some(e) => effects.extend(e.into_iter().map(|argv| (cmd.db, argv))),
+                None => effects.push((cmd.db, cmd.argv.clone())),
+            }
+        } else if let Some(e) = ctx.effects.take() {
+            effects.extend(e.into_iter().map(|argv| (cmd.db, argv)));
+        }
+    }
     if wrote {
         let mut pending = Vec::with_capacity(keys.len());
-        for k in &keys {
-            let d = scratch.db(db as usize);
+        for (db, k) in &keys {
+            let d = scratch.db(*db as usize);
             let expire_at = d.expire_at(k, now);
             let entry = d.get(k, now).map(|v| Entry { value: v.clone(), expire_at });
             let to = shard_of(k, shard.nshards);
-            pending.push(shard.request(to, Req::Put { db, key: k.clone(), entry }).await);
+            pending.push(shard.request(to, Req::Put { db: *db, key: k.clone(), entry }).await);
         }
         for h in pending {
             h.get().await;
         }
         shard.counters.dirty.set(shard.counters.dirty.get() + 1);
-        if shard.streaming.get() {
-            let cmds = effects.unwrap_or_else(|| vec![argv.clone()]);
-            shard.emit(db, &cmds);
-        }
+    }
+    if shard.streaming.get() {
+        shard.emit_unit(effects);
     }
     if let (Some(id), Some(b)) = (watch, &block) {
+        let db = cmds[0].db;
         let mut pending = Vec::new();
-        for (s, _, _) in &groups {
+        for (s, gdb, _) in &groups {
             let keys: Vec<Bytes> =
-                b.keys.iter().filter(|k| shard_of(k, shard.nshards) == *s).cloned().collect();
+                b.keys.iter().filter(|k| *gdb == db && shard_of(k, shard.nshards) == *s).cloned().collect();
             if !keys.is_empty() {
                 let req = Req::Watch { id, origin: shard.id, db, keys };
                 pending.push(shard.request(*s, req).await);
@@ -240,7 +267,7 @@ pub async fn gather(
         }
     }
     unlock_all(shard, groups).await;
-    (reply, block)
+    (replies, block)
 }
 
 fn ordered(a: (usize, u8, Bytes), b: (usize, u8, Bytes)) -> Vec<(usize, u8, Vec<Bytes>)> {

@@ -111,8 +111,19 @@ struct Waiter {
 
 enum Job {
     Batch(Vec<Cmd>),
-    Lock { db: u8, keys: Vec<Bytes>, then: Option<Cmd> },
-    Block { id: u64, origin: usize, cmd: Cmd },
+    /// A transaction's commands: one admission, run back to back,
+    /// replicated as one unit.
+    Atomic(Vec<Cmd>),
+    Lock {
+        db: u8,
+        keys: Vec<Bytes>,
+        then: Option<Cmd>,
+    },
+    Block {
+        id: u64,
+        origin: usize,
+        cmd: Cmd,
+    },
 }
 
 /// A request's answer: now, or later through a oneshot.
@@ -294,6 +305,10 @@ impl Shard {
                 let keys = cmds.iter().flat_map(cmd_keys).collect();
                 self.admit(keys, Job::Batch(cmds))
             }
+            Req::Atomic(cmds) => {
+                let keys = cmds.iter().flat_map(cmd_keys).collect();
+                self.admit(keys, Job::Atomic(cmds))
+            }
             Req::Lock { db, keys, then } => {
                 let lock_keys: Vec<LockKey> = keys.iter().map(|k| (db, k.clone())).collect();
                 self.admit(lock_keys, Job::Lock { db, keys, then })
@@ -429,6 +444,20 @@ impl Shard {
                 }
             }
             Job::Batch(cmds) => Resp::Replies(self.run_batch(&cmds)),
+            Job::Atomic(cmds) => {
+                let now = now_ms();
+                let mut replies = Vec::with_capacity(cmds.len());
+                let mut effects = Vec::new();
+                for c in &cmds {
+                    let ran = self.run_full(c, now, Emit::Collect);
+                    replies.push(ran.reply);
+                    effects.extend(ran.effects.into_iter().map(|e| (c.db, e)));
+                }
+                if self.streaming.get() {
+                    self.emit_unit(effects);
+                }
+                Resp::Replies(replies)
+            }
             Job::Lock { db, keys, then } => match then {
                 // Last participant: nothing can interleave between taking
                 // and releasing the locks, so just run it.
@@ -511,7 +540,7 @@ impl Shard {
             Exec::Shard(f) | Exec::AllShards(f, _) => f,
             Exec::Conn(_) => {
                 let reply = Reply::error("ERR internal: connection command sent to shard");
-                return Ran { reply, block: None, seq: None };
+                return Ran { reply, block: None, seq: None, effects: Vec::new() };
             }
         };
         self.cow_for(cmd);
@@ -530,6 +559,7 @@ impl Shard {
             self.counters.dirty.set(self.counters.dirty.get() + dirty);
         }
         let mut seq = None;
+        let mut collected = Vec::new();
         if self.streaming.get() {
             // Keys found expired go first: they expired before this write.
             self.emit_expired();
@@ -551,10 +581,17 @@ impl Shard {
                     None => {}
                 },
                 Emit::Stamp => seq = Some(self.stamp()),
+                Emit::Collect => {
+                    collected = match effects {
+                        Some(cmds) => cmds,
+                        None if dirty > 0 && cmd.spec.is_write() => vec![cmd.argv.clone()],
+                        None => Vec::new(),
+                    }
+                }
                 Emit::No => {}
             }
         }
-        Ran { reply, block, seq }
+        Ran { reply, block, seq, effects: collected }
     }
 
     /// Runs a command that arrived on this shard's own connection.
@@ -675,6 +712,8 @@ pub(super) struct Ran {
     pub reply: Reply,
     pub block: Option<crate::commands::Block>,
     pub seq: Option<u64>,
+    /// With `Emit::Collect`: the effects to replicate.
+    pub effects: Vec<Vec<Bytes>>,
 }
 
 /// The (db, key) pairs a command touches.

@@ -39,6 +39,9 @@ pub enum Emit {
     /// Like `No`, but take the unit's sequence number now (the last part of
     /// a split command, run the moment its locks are granted).
     Stamp,
+    /// Return the effects to the caller, which sends several commands' as
+    /// one unit (a transaction).
+    Collect,
 }
 
 /// Keys of a snapshot still to serialize.
@@ -78,6 +81,27 @@ impl Shard {
     pub fn emit(&self, db: u8, cmds: &[Vec<Bytes>]) {
         let seq = self.stamp();
         self.send_effect(seq, db, cmds);
+    }
+
+    /// Sends several effects, possibly in several dbs, as one unit under
+    /// one sequence number (SELECTs go inside the MULTI/EXEC, and the unit
+    /// ends in the db it started in, which is the one the core tracks).
+    pub fn emit_unit(&self, effects: Vec<(u8, Vec<Bytes>)>) {
+        let Some(&(first, _)) = effects.first() else { return };
+        let select = |db: u8| vec![Bytes::from_static(b"SELECT"), crate::util::i64_bytes(db as i64)];
+        let mut cmds = Vec::with_capacity(effects.len());
+        let mut cur = first;
+        for (db, argv) in effects {
+            if db != cur {
+                cmds.push(select(db));
+                cur = db;
+            }
+            cmds.push(argv);
+        }
+        if cur != first {
+            cmds.push(select(first));
+        }
+        self.emit(first, &cmds);
     }
 
     /// Sends a DEL for every key found expired since the last call.
