@@ -454,3 +454,21 @@ fn slaveof_is_an_alias_of_replicaof() {
     let _: () = r.ok(&["SLAVEOF", "NO", "ONE"]);
     assert_eq!(info_field(&mut r, "role").as_deref(), Some("master"));
 }
+
+#[test]
+fn the_seed_demo_script_passes() {
+    require_tool("redis-cli");
+    require_tool("nc");
+    let a = stable_port();
+    let b = a + 1;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/replication-demo");
+    let out = common::run_with_timeout(
+        std::process::Command::new("bash").args([script, &a.to_string(), &b.to_string()]),
+        None,
+        Duration::from_secs(240),
+    );
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "scripts/replication-demo failed:\n{text}");
+    assert!(text.contains("replica GET c: 2"), "{text}");
+    assert!(text.contains("replica GET mykey over nc: world"), "{text}");
+}

@@ -309,14 +309,14 @@ def status(cells, mode, p, t, s="ringkv"):
     return "-"
 
 
-def chart(cells, order, labels, modes, pipelines, prefix):
+def chart(cells, order, labels, modes, pipelines, prefix, run_dir):
     gp = shutil.which("gnuplot")
     if not gp:
         print("gnuplot not found: no PNG", file=sys.stderr)
         return None
     datafiles = []
     for m in modes:
-        path = f"{prefix}.{m}.dat"
+        path = os.path.join(run_dir, f"chart-{m}.dat")
         with open(path, "w") as f:
             f.write("# test\t" + "\t".join(f"-P {p}" for p in pipelines) + "\tmark\n")
             for t in order:
@@ -359,7 +359,7 @@ def chart(cells, order, labels, modes, pipelines, prefix):
             f"stringcolumn({len(pipelines) + 2})) with labels rotate by 90 left notitle",
         ]
     script.append("unset multiplot")
-    gp_path = f"{prefix}.gp"
+    gp_path = os.path.join(run_dir, "chart.gp")
     with open(gp_path, "w") as f:
         f.write("\n".join(script) + "\n")
     # pngcairo may be missing from a minimal gnuplot; fall back to png.
@@ -429,7 +429,7 @@ def main():
     md.append("")
     md.append(targets(cells, meta, modes, pipelines))
     md.append("")
-    png = chart(cells, order, labels, modes, pipelines, prefix)
+    png = chart(cells, order, labels, modes, pipelines, prefix, run_dir)
     if png:
         md.append(f"Chart: `{os.path.basename(png)}`.")
         md.append("")
