@@ -29,6 +29,30 @@ pub fn shard_of(key: &[u8], nshards: usize) -> usize {
     if nshards == 1 { 0 } else { slot(key) as usize % nshards }
 }
 
+/// Where a command's keys live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// No keys: any shard may run it.
+    None,
+    One(usize),
+    /// Keys on several shards; the first key's shard.
+    Spans(usize),
+}
+
+/// The shard(s) owning the keys at `positions` of `argv`.
+pub fn owner(argv: &[bytes::Bytes], positions: impl Iterator<Item = usize>, nshards: usize) -> Owner {
+    let mut owner = Owner::None;
+    for i in positions {
+        let s = shard_of(&argv[i], nshards);
+        owner = match owner {
+            Owner::None => Owner::One(s),
+            Owner::One(o) if o != s => return Owner::Spans(o),
+            same => same,
+        };
+    }
+    owner
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

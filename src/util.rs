@@ -40,6 +40,20 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
     if v.is_nan() { None } else { Some(v) }
 }
 
+/// Formats an INCRBYFLOAT / HINCRBYFLOAT result as Redis's `%.17Lf` with trailing zeros
+/// trimmed: never an exponent (1e21 → "1000000000000000000000"), at most 17
+/// decimals (1e-20 → "0"), no "-0". Digits are the shortest that round-trip,
+/// which gives Redis's "10.6" for 10.5+0.1 although we add in f64, not long
+/// double; where f64 error shows (0.1+0.2 → 0.30000000000000004) Redis says 0.3.
+pub fn human_double(v: f64) -> String {
+    let mut s = v.to_string();
+    if s.split_once('.').is_some_and(|(_, frac)| frac.len() > 17) {
+        s = format!("{v:.17}");
+        s.truncate(s.trim_end_matches('0').trim_end_matches('.').len());
+    }
+    if s == "-0" { "0".into() } else { s }
+}
+
 /// Formats an integer into a small byte vector.
 pub fn i64_bytes(v: i64) -> bytes::Bytes {
     let mut b = itoa::Buffer::new();

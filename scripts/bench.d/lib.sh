@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by scripts/bench and scripts/bench-memory (sourced, not run).
 #
 # Servers are started on loopback on free ports, each in its own temporary
@@ -115,14 +116,14 @@ free_port() {
 
 # CPU time (utime + stime, all threads) of a process, in clock ticks.
 cpu_ticks() {
-    local stat
+    local stat f
     stat=$(cat "/proc/$1/stat" 2>/dev/null) || {
         echo 0
         return
     }
     # Fields after "pid (comm) ": state is 1st, utime 12th, stime 13th.
-    set -- ${stat##*) }
-    echo $((${12} + ${13}))
+    read -ra f <<<"${stat##*) }"
+    echo $((f[11] + f[12]))
 }
 
 # CPU time of all threads of a process in nanoseconds, from the scheduler's
@@ -153,6 +154,7 @@ rss_bytes() {
 # start_server NAME CPUSET SHARDS: starts ringkv, redis or valkey on a free
 # port, pinned with taskset when CPUSET is non-empty. Sets STARTED_PID and
 # STARTED_PORT. SHARDS is ringkv's --shards, or valkey's --io-threads.
+# shellcheck disable=SC2034 # STARTED_* are read by the sourcing script
 start_server() {
     local name=$1 cpuset=$2 shards=$3 attempt port pid dir cmd
     for attempt in 1 2 3 4 5; do

@@ -10,7 +10,7 @@ use super::sets::{random, random_count, reply_vec, scan_cursor, scan_reply};
 use super::{Args, CmdError, CmdResult, CommandSpec, Ctx, Exec, keys};
 use crate::keyspace::{Db, Hash, Value};
 use crate::protocol::Reply;
-use crate::util::{glob_match, i64_bytes, parse_f64, parse_i64};
+use crate::util::{glob_match, human_double, i64_bytes, parse_f64, parse_i64};
 use bytes::Bytes;
 
 /// The hash in a looked-up value; WRONGTYPE for any other type.
@@ -193,18 +193,6 @@ fn hincrby(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     h.set(f, &i64_bytes(new), &enc);
     ctx.dirty += 1;
     Ok(Reply::Int(new))
-}
-
-/// An HINCRBYFLOAT result as Redis's `%.17Lf` with trailing zeros trimmed
-/// (the same text as INCRBYFLOAT: no exponent, at most 17 decimals, no
-/// "-0"), from the shortest digits that round-trip.
-fn human_double(v: f64) -> String {
-    let mut s = v.to_string();
-    if s.split_once('.').is_some_and(|(_, frac)| frac.len() > 17) {
-        s = format!("{v:.17}");
-        s.truncate(s.trim_end_matches('0').trim_end_matches('.').len());
-    }
-    if s == "-0" { "0".into() } else { s }
 }
 
 /// HINCRBYFLOAT key field increment — propagated as `HSET key field

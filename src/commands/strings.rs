@@ -14,7 +14,7 @@ use super::flags::*;
 use super::{Args, CmdError, CmdResult, CommandSpec, Ctx, Exec, Merge, Span, keys};
 use crate::keyspace::{Db, Value};
 use crate::protocol::Reply;
-use crate::util::{i64_bytes, parse_f64, parse_i64};
+use crate::util::{human_double, i64_bytes, parse_f64, parse_i64};
 use bytes::{Bytes, BytesMut};
 
 const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
@@ -379,20 +379,6 @@ fn decrby(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     // -i64::MIN does not exist; Redis has a text of its own for it.
     let by = by.checked_neg().ok_or_else(|| CmdError::other("ERR decrement would overflow"))?;
     incr_generic(ctx, key, by)
-}
-
-/// Formats an INCRBYFLOAT result as Redis's `%.17Lf` with trailing zeros
-/// trimmed: never an exponent (1e21 → "1000000000000000000000"), at most 17
-/// decimals (1e-20 → "0"), no "-0". Digits are the shortest that round-trip,
-/// which gives Redis's "10.6" for 10.5+0.1 although we add in f64, not long
-/// double; where f64 error shows (0.1+0.2 → 0.30000000000000004) Redis says 0.3.
-fn human_double(v: f64) -> String {
-    let mut s = v.to_string();
-    if s.split_once('.').is_some_and(|(_, frac)| frac.len() > 17) {
-        s = format!("{v:.17}");
-        s.truncate(s.trim_end_matches('0').trim_end_matches('.').len());
-    }
-    if s == "-0" { "0".into() } else { s }
 }
 
 /// INCRBYFLOAT key increment

@@ -460,23 +460,13 @@ impl Applier {
         let n = self.core.nshards;
         match spec.exec {
             Exec::Shard(_) => {
-                let mut owner = None;
-                let mut spans = false;
-                for i in spec.keys_in(&argv) {
-                    let s = shard_of(&argv[i], n);
-                    match owner {
-                        None => owner = Some(s),
-                        Some(o) if o != s => spans = true,
-                        _ => {}
-                    }
-                }
-                if spans {
+                let owner = crate::route::owner(&argv, spec.keys_in(&argv), n);
+                if let crate::route::Owner::Spans(first) = owner {
                     self.flush().await;
-                    let first = owner.unwrap_or(0);
                     self.core.peer.call(first, Req::Coordinate { db: *db, argv }).await;
                     return None;
                 }
-                let s = owner.unwrap_or(0);
+                let s = if let crate::route::Owner::One(s) = owner { s } else { 0 };
                 if self.shard != Some(s) {
                     self.flush().await;
                     self.shard = Some(s);

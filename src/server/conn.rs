@@ -20,7 +20,7 @@ use crate::commands::{CmdError, flags};
 use crate::commands::{ConnCmd, Exec, Merge, lookup, unknown_command};
 use crate::mesh::{Cmd, Req, Resp};
 use crate::protocol::{Limits, Reply, encode, parse_request};
-use crate::route::shard_of;
+use crate::route::{Owner, shard_of};
 use bytes::{Bytes, BytesMut};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
@@ -408,26 +408,19 @@ impl Conn {
         match spec.exec {
             Exec::Shard(_) => {
                 let n = self.shard.nshards;
-                let mut owner = None;
-                let mut spans = false;
-                for i in spec.keys_in(&argv) {
-                    let s = shard_of(&argv[i], n);
-                    match owner {
-                        None => owner = Some(s),
-                        Some(o) if o != s => spans = true,
-                        _ => {}
-                    }
-                }
+                let owner = match crate::route::owner(&argv, spec.keys_in(&argv), n) {
+                    Owner::None => Some(self.shard.id),
+                    Owner::One(s) => Some(s),
+                    Owner::Spans(_) => None,
+                };
                 if spec.flags & flags::BLOCKING != 0 {
                     self.flush(p).await;
-                    let owner = if spans { None } else { Some(owner.unwrap_or(self.shard.id)) };
                     return Some(self.blocking(io, Cmd { db, spec, argv }, owner).await);
                 }
-                if spans {
+                let Some(owner) = owner else {
                     self.flush(p).await;
                     return Some(super::multi::run(&self.shard, db, spec, argv).await);
-                }
-                let owner = owner.unwrap_or(self.shard.id);
+                };
                 let cmd = Cmd { db, spec, argv };
                 if owner == self.shard.id {
                     return Some(match self.shard.exec_local(cmd) {
