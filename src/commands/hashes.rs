@@ -218,7 +218,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let out = Bytes::from(human_double(v));
     h.set(f, &out, &enc);
     ctx.dirty += 1;
-    ctx.propagate(vec![Bytes::from_static(b"HSET"), key.clone(), f.clone(), out.clone()]);
+    ctx.propagate(|| vec![Bytes::from_static(b"HSET"), key.clone(), f.clone(), out.clone()]);
     Ok(Reply::Bulk(out))
 }
 

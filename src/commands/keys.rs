@@ -107,14 +107,14 @@ fn expire_generic(ctx: &mut Ctx, args: &mut Args, name: &str, unit: i64, relativ
     if refused {
         return Ok(Reply::Int(0));
     }
-    let k = Bytes::copy_from_slice(key);
+    let k = || Bytes::copy_from_slice(key);
     // Replicas get an absolute deadline (or the DEL it amounts to).
     if when <= now {
         db.remove(key, now as u64);
-        ctx.propagate(vec![Bytes::from_static(b"DEL"), k]);
+        ctx.propagate(|| vec![Bytes::from_static(b"DEL"), k()]);
     } else {
         db.set_expire(key, Some(when as u64));
-        ctx.propagate(vec![Bytes::from_static(b"PEXPIREAT"), k, crate::util::i64_bytes(when)]);
+        ctx.propagate(|| vec![Bytes::from_static(b"PEXPIREAT"), k(), crate::util::i64_bytes(when)]);
     }
     ctx.dirty += 1;
     Ok(Reply::Int(1))

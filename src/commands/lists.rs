@@ -433,7 +433,7 @@ pub(super) fn mpop_serve(ctx: &mut Ctx, m: &MpopArgs) -> Result<Option<Reply>, C
         }
         let popped = pop_some(ctx, key, m.count, m.front)?.unwrap_or_default();
         let cmd = Bytes::from_static(if m.front { b"LPOP" } else { b"RPOP" });
-        ctx.propagate(vec![cmd, key.clone(), i64_bytes(popped.len() as i64)]);
+        ctx.propagate(|| vec![cmd, key.clone(), i64_bytes(popped.len() as i64)]);
         let items = popped.into_iter().map(Reply::Bulk).collect();
         return Ok(Some(Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Array(items)])));
     }

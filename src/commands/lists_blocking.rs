@@ -48,7 +48,7 @@ fn bpop_generic(ctx: &mut Ctx, args: &mut Args, front: bool) -> CmdResult {
         let v = pop_some(ctx, key, 1, front)?
             .and_then(|v| v.into_iter().next())
             .expect("a live list has elements");
-        ctx.propagate(vec![Bytes::from_static(if front { b"LPOP" } else { b"RPOP" }), key.clone()]);
+        ctx.propagate(|| vec![Bytes::from_static(if front { b"LPOP" } else { b"RPOP" }), key.clone()]);
         return Ok(Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Bulk(v)]));
     }
     ctx.block = Some(Block { keys: keys.to_vec(), timeout });
@@ -77,7 +77,7 @@ fn blmove_generic(
 ) -> CmdResult {
     match move_one(ctx, src, dst, ends.0, ends.1)? {
         Some(v) => {
-            ctx.propagate(effect);
+            ctx.propagate(|| effect);
             Ok(Reply::Bulk(v))
         }
         None => {

@@ -268,6 +268,9 @@ pub struct Ctx<'a> {
     /// Replication effect override: the commands replicas receive instead
     /// of this one. `None` = the command itself when `dirty > 0`.
     pub effects: Option<Vec<Vec<Bytes>>>,
+    /// Whether anything consumes effects; when not, `propagate` builds
+    /// nothing (no allocation on the hot path without replicas).
+    pub replicating: bool,
     /// Set by a blocking command that found nothing to serve: the runtime
     /// parks the client on these keys and runs the command again when one
     /// of them is signalled ready.
@@ -284,14 +287,27 @@ pub struct Block {
 
 impl<'a> Ctx<'a> {
     pub fn new(ks: &'a mut Keyspace, db: usize, now: u64, max_bulk: usize) -> Self {
-        Ctx { ks, db, now, max_bulk, dirty: 0, enc: Default::default(), effects: None, block: None }
+        Ctx {
+            ks,
+            db,
+            now,
+            max_bulk,
+            dirty: 0,
+            enc: Default::default(),
+            effects: None,
+            replicating: true,
+            block: None,
+        }
     }
 
-    /// Replicate this command as `argv` (called once per command to emit;
-    /// the first call replaces the verbatim default). Use for relative or
-    /// random effects: EXPIRE → PEXPIREAT, SPOP → SREM, BLPOP → LPOP, ...
-    pub fn propagate(&mut self, argv: Vec<Bytes>) {
-        self.effects.get_or_insert_with(Vec::new).push(argv);
+    /// Replicate this command as the command `argv` builds (called once per
+    /// command to emit; the first call replaces the verbatim default). Use
+    /// for relative or random effects: EXPIRE → PEXPIREAT, SPOP → SREM,
+    /// BLPOP → LPOP, ... `argv` runs only when something replicates.
+    pub fn propagate(&mut self, argv: impl FnOnce() -> Vec<Bytes>) {
+        if self.replicating {
+            self.effects.get_or_insert_with(Vec::new).push(argv());
+        }
     }
 
     /// Replicate nothing even though the command wrote.
@@ -396,8 +412,10 @@ pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(zsetops::COMMANDS)
 }
 
-fn table() -> &'static HashMap<&'static str, &'static CommandSpec> {
-    static TABLE: OnceLock<HashMap<&'static str, &'static CommandSpec>> = OnceLock::new();
+type Table = HashMap<&'static str, &'static CommandSpec, foldhash::fast::FixedState>;
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| all().map(|c| (c.name, c)).collect())
 }
 

@@ -225,7 +225,7 @@ fn spop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     for batch in popped.chunks(1024) {
         let mut argv = vec![Bytes::from_static(b"SREM"), Bytes::copy_from_slice(key)];
         argv.extend(batch.iter().cloned());
-        ctx.propagate(argv);
+        ctx.propagate(|| argv);
     }
     Ok(match count {
         None => popped.into_iter().next().map_or(Reply::Nil, Reply::Bulk),

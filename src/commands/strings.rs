@@ -154,31 +154,29 @@ fn set_generic(
     } else {
         db.set(key, v);
     }
-    let k = Bytes::copy_from_slice(key);
+    let k = || Bytes::copy_from_slice(key);
     match at {
         // EXAT/PXAT in the past: the key is gone at once (Redis still says OK).
         Some(at) if at <= now => {
             db.remove(key, now);
-            ctx.propagate(vec![Bytes::from_static(b"DEL"), k]);
+            ctx.propagate(|| vec![Bytes::from_static(b"DEL"), k()]);
         }
         // Relative expiries travel as absolute ones, so replicas agree on
         // the deadline whatever their clocks and delays.
         Some(at) => {
             db.set_expire(key, Some(at));
-            let v = Bytes::copy_from_slice(val);
-            ctx.propagate(vec![
-                Bytes::from_static(b"SET"),
-                k,
-                v,
-                Bytes::from_static(b"PXAT"),
-                i64_bytes(at as i64),
-            ]);
+            ctx.propagate(|| {
+                vec![
+                    Bytes::from_static(b"SET"),
+                    k(),
+                    Bytes::copy_from_slice(val),
+                    Bytes::from_static(b"PXAT"),
+                    i64_bytes(at as i64),
+                ]
+            });
         }
-        None if o.keepttl => {
-            let v = Bytes::copy_from_slice(val);
-            ctx.propagate(vec![Bytes::from_static(b"SET"), k, v, Bytes::from_static(b"KEEPTTL")]);
-        }
-        None => ctx.propagate(vec![Bytes::from_static(b"SET"), k, Bytes::copy_from_slice(val)]),
+        // Without an expiry the command itself is deterministic: verbatim.
+        None => {}
     }
     ctx.dirty += 1;
     Ok((true, old))
@@ -281,7 +279,7 @@ fn getex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         None => (false, Vec::new()),
     };
     if changed {
-        ctx.propagate(effect);
+        ctx.propagate(|| effect);
     }
     ctx.dirty += changed as u64;
     Ok(Reply::Bulk(val))
@@ -402,12 +400,14 @@ fn incrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     ctx.dirty += 1;
     // Replicas get the result, not the increment: float formatting can
     // never make them differ.
-    ctx.propagate(vec![
-        Bytes::from_static(b"SET"),
-        Bytes::copy_from_slice(key),
-        out.clone(),
-        Bytes::from_static(b"KEEPTTL"),
-    ]);
+    ctx.propagate(|| {
+        vec![
+            Bytes::from_static(b"SET"),
+            Bytes::copy_from_slice(key),
+            out.clone(),
+            Bytes::from_static(b"KEEPTTL"),
+        ]
+    });
     Ok(Reply::Bulk(out))
 }
 

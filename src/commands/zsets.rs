@@ -505,7 +505,7 @@ fn bzpop_generic(ctx: &mut Ctx, args: &mut Args, max: bool) -> CmdResult {
     let keys = &argv[1..argv.len() - 1];
     for key in keys {
         if let Some((m, s)) = pop(ctx, key, max, 1)?.and_then(|p| p.into_iter().next()) {
-            ctx.propagate(vec![pop_name(max), key.clone()]);
+            ctx.propagate(|| vec![pop_name(max), key.clone()]);
             return Ok(Reply::Array(vec![
                 Reply::Bulk(key.clone()),
                 Reply::Bulk(Bytes::from(m)),
@@ -563,7 +563,7 @@ fn parse_mpop(argv: &[Bytes], at: usize) -> Result<Mpop<'_>, CmdError> {
 fn mpop_serve(ctx: &mut Ctx, keys: &[Bytes], max: bool, count: usize) -> Result<Option<Reply>, CmdError> {
     for key in keys {
         let Some(popped) = pop(ctx, key, max, count)? else { continue };
-        ctx.propagate(vec![pop_name(max), key.clone(), Bytes::from(count.to_string())]);
+        ctx.propagate(|| vec![pop_name(max), key.clone(), Bytes::from(count.to_string())]);
         let items = popped
             .into_iter()
             .map(|(m, s)| Reply::Array(vec![Reply::Bulk(Bytes::from(m)), Reply::Double(s)]));

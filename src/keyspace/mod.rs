@@ -29,7 +29,8 @@ use indexmap::IndexMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub type Hasher = foldhash::fast::RandomState;
-pub type Key = Box<[u8]>;
+/// A stored key: up to 22 bytes inline, no allocation of its own.
+pub type Key = member::Member;
 
 /// Compact-encoding thresholds (Redis's defaults), set by CONFIG. A
 /// collection converts to its large form when it passes them and never
@@ -235,7 +236,7 @@ impl Db {
             let i = (rnd() % self.main.len() as u64) as usize;
             let key = self.main.get_index(i)?.0.clone();
             if !self.expire_if_needed(&key, now) {
-                return Some(Bytes::from(key.into_vec()));
+                return Some(Bytes::copy_from_slice(&key));
             }
         }
         None

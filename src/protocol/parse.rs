@@ -88,7 +88,8 @@ fn parse_multibulk(buf: &mut BytesMut, limits: &Limits) -> Result<Option<Vec<Byt
     let count = count as usize;
     // (start, end) of each argument within the frame; capacity capped so a
     // hostile count cannot make us allocate before the bytes arrive.
-    let mut spans = Vec::with_capacity(count.min(1024));
+    let mut spans: smallvec::SmallVec<[(usize, usize); 8]> =
+        smallvec::SmallVec::with_capacity(count.min(1024));
     for _ in 0..count {
         if pos >= buf.len() {
             return Ok(None);

@@ -326,6 +326,7 @@ impl Conn {
     }
 
     async fn execute(&mut self, io: &mut Io, reqs: Vec<Vec<Bytes>>, out: &mut BytesMut) {
+        self.shard.clock.set(crate::keyspace::now_ms());
         let mut p = Pipeline::new(self.shard.nshards, reqs.len());
         for argv in reqs {
             let reply = self.dispatch(io, argv, &mut p).await;
@@ -415,11 +416,12 @@ impl Conn {
                 };
                 if spec.flags & flags::BLOCKING != 0 {
                     self.flush(p).await;
-                    return Some(self.blocking(io, Cmd { db, spec, argv }, owner).await);
+                    let r = self.blocking(io, Cmd { db, spec, argv }, owner).await;
+                    return Some(self.tick(r));
                 }
                 let Some(owner) = owner else {
                     self.flush(p).await;
-                    return Some(super::multi::run(&self.shard, db, spec, argv).await);
+                    return Some(self.tick(super::multi::run(&self.shard, db, spec, argv).await));
                 };
                 let cmd = Cmd { db, spec, argv };
                 if owner == self.shard.id {
@@ -436,7 +438,7 @@ impl Conn {
             }
             Exec::AllShards(_, merge) => {
                 self.flush(p).await;
-                Some(self.fanout(db, spec, argv, merge).await)
+                Some(self.tick(self.fanout(db, spec, argv, merge).await))
             }
             Exec::Conn(ConnCmd::Psync) => {
                 self.flush(p).await;
@@ -469,13 +471,15 @@ impl Conn {
                     return Some(Reply::error("EXECABORT Transaction discarded because of previous errors."));
                 }
                 self.flush(p).await;
-                Some(Box::pin(self.exec_tx(io, queued)).await)
+                let r = Box::pin(self.exec_tx(io, queued)).await;
+                Some(self.tick(r))
             }
             Exec::Conn(cc) => {
                 if !matches!(cc, ConnCmd::Ping | ConnCmd::Echo | ConnCmd::Select | ConnCmd::Time) {
                     self.flush(p).await;
                 }
-                Some(admin::run(self, cc, argv).await)
+                let r = admin::run(self, cc, argv).await;
+                Some(self.tick(r))
             }
         }
     }
@@ -537,6 +541,13 @@ impl Conn {
         Reply::Array(
             replies.into_iter().map(|r| r.or_else(|| results.next()).unwrap_or(Reply::Nil)).collect(),
         )
+    }
+
+    /// Refreshes the shard's cached clock after a command that may have
+    /// waited, so the commands after it in the pipeline see the time move.
+    fn tick(&self, r: Reply) -> Reply {
+        self.shard.clock.set(crate::keyspace::now_ms());
+        r
     }
 
     /// Runs a command on every shard and merges the replies.

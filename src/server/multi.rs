@@ -222,6 +222,7 @@ pub async fn gather_cmds(
         };
         let mut ctx = Ctx::new(&mut scratch, cmd.db as usize, now, max_bulk);
         ctx.enc = enc;
+        ctx.replicating = shard.streaming.get();
         replies.push(handler(&mut ctx, &mut Args::new(&cmd.argv)).unwrap_or_else(Reply::from));
         block = ctx.block.take();
         if ctx.dirty > 0 && cmd.spec.is_write() {

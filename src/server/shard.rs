@@ -174,6 +174,9 @@ pub struct Shard {
     /// Mesh peer id of the replication core.
     pub core: usize,
     pub(super) snapshot: RefCell<Option<super::stream::Snapshot>>,
+    /// Wall clock read once per connection read batch (as Redis caches
+    /// it per event-loop turn) for the commands run inline.
+    pub clock: Cell<u64>,
 }
 
 fn bump(map: &mut HashMap<LockKey, u32, Hasher>, k: &LockKey) {
@@ -224,6 +227,7 @@ impl Shard {
             replica: Cell::new(false),
             core: nshards,
             snapshot: RefCell::new(None),
+            clock: Cell::new(now_ms()),
         }
     }
 
@@ -525,10 +529,6 @@ impl Shard {
         cmds.iter().map(|c| self.run_cmd_at(c, now)).collect()
     }
 
-    pub fn run_cmd(&self, cmd: &Cmd) -> Reply {
-        self.run_cmd_at(cmd, now_ms())
-    }
-
     fn run_cmd_at(&self, cmd: &Cmd, now: u64) -> Reply {
         self.run_full(cmd, now, Emit::Yes).reply
     }
@@ -551,6 +551,7 @@ impl Shard {
         let mut ks = self.ks.borrow_mut();
         let mut ctx = Ctx::new(&mut ks, cmd.db as usize, now, max_bulk);
         ctx.enc = enc;
+        ctx.replicating = self.streaming.get();
         let mut args = Args::new(&cmd.argv);
         let reply = f(&mut ctx, &mut args).unwrap_or_else(Reply::from);
         let (dirty, block, effects) = (ctx.dirty, ctx.block.take(), ctx.effects.take());
@@ -597,7 +598,7 @@ impl Shard {
     /// Runs a command that arrived on this shard's own connection.
     pub fn exec_local(self: &Rc<Self>, cmd: Cmd) -> Handled {
         let h = if self.admits_all() {
-            Handled::Now(Resp::Reply(self.run_cmd(&cmd)))
+            Handled::Now(Resp::Reply(self.run_cmd_at(&cmd, self.clock.get())))
         } else {
             let keys = cmd_keys(&cmd).collect();
             self.admit(keys, Job::Batch(vec![cmd]))

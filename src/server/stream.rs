@@ -120,7 +120,7 @@ impl Shard {
         }
         for (db, keys) in logs {
             for k in keys {
-                self.emit(db, &[vec![Bytes::from_static(b"DEL"), Bytes::from(k.into_vec())]]);
+                self.emit(db, &[vec![Bytes::from_static(b"DEL"), Bytes::copy_from_slice(&k)]]);
             }
         }
     }
