@@ -24,7 +24,7 @@ fn filled() -> Keyspace {
     let mut ks = Keyspace::default();
     let db = ks.db(0);
     for i in 0..KEYS {
-        db.set(&key(i), Value::Str(Bytes::from_static(b"xxx")));
+        db.set(&key(i), Value::Str(Bytes::from_static(b"xxx").into()));
     }
     ks
 }
@@ -48,13 +48,13 @@ fn db_ops(c: &mut Criterion) {
     g.bench_function("set overwrite 3B", |b| {
         b.iter(|| {
             i = (i + 7919) % KEYS;
-            ks.db(0).set(&keys[i], Value::Str(Bytes::copy_from_slice(b"yyy")))
+            ks.db(0).set(&keys[i], Value::Str(Bytes::copy_from_slice(b"yyy").into()))
         })
     });
     g.bench_function("set insert+remove 3B", |b| {
         let k = b"fresh:000000000000";
         b.iter(|| {
-            ks.db(0).set(k, Value::Str(Bytes::copy_from_slice(b"zzz")));
+            ks.db(0).set(k, Value::Str(Bytes::copy_from_slice(b"zzz").into()));
             black_box(ks.db(0).remove(k, 1000).is_some())
         })
     });
@@ -92,7 +92,7 @@ fn dispatch(c: &mut Criterion) {
         if name == "INCR" {
             // INCR needs integer values.
             for argv in &cmds {
-                ks.db(0).set(&argv[1], Value::Str(Bytes::from_static(b"1")));
+                ks.db(0).set(&argv[1], Value::Str(Bytes::from_static(b"1").into()));
             }
         }
         let mut i = 0;

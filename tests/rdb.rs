@@ -338,18 +338,18 @@ fn our_values() -> Vec<(usize, Vec<(Bytes, Entry)>)> {
     let far = 4_102_444_800_000u64; // year 2100
     let entry = |value, expire_at| Entry { value, expire_at };
     let mut db0 = vec![
-        (b("str"), entry(Value::Str(b("hello world")), None)),
-        (b("empty"), entry(Value::Str(Bytes::new()), None)),
-        (b("int8"), entry(Value::Str(b("-100")), None)),
-        (b("int16"), entry(Value::Str(b("30000")), None)),
-        (b("int32"), entry(Value::Str(b("-2147483648")), None)),
-        (b("int64"), entry(Value::Str(b("9223372036854775807")), None)),
-        (b("leading0"), entry(Value::Str(b("007")), None)),
+        (b("str"), entry(Value::Str(b("hello world").into()), None)),
+        (b("empty"), entry(Value::Str(Bytes::new().into()), None)),
+        (b("int8"), entry(Value::Str(b("-100").into()), None)),
+        (b("int16"), entry(Value::Str(b("30000").into()), None)),
+        (b("int32"), entry(Value::Str(b("-2147483648").into()), None)),
+        (b("int64"), entry(Value::Str(b("9223372036854775807").into()), None)),
+        (b("leading0"), entry(Value::Str(b("007").into()), None)),
         (
             Bytes::from_static(b"bin\x00\r\n\xff"),
-            entry(Value::Str(Bytes::from_static(b"\x00\xfe\xff")), None),
+            entry(Value::Str(Bytes::from_static(b"\x00\xfe\xff").into()), None),
         ),
-        (b("large"), entry(Value::Str(Bytes::from(vec![b'L'; 1 << 20])), Some(far))),
+        (b("large"), entry(Value::Str(Bytes::from(vec![b'L'; 1 << 20]).into()), Some(far))),
         (
             b("list"),
             entry(Value::List(List::from_elements(vec![b("a"), b("1"), Bytes::new(), b("a")], &e)), None),
@@ -401,12 +401,15 @@ fn our_values() -> Vec<(usize, Vec<(Bytes, Entry)>)> {
             ),
         ),
     ];
-    db0.push((b("ttl"), entry(Value::Str(b("v")), Some(far + 123))));
+    db0.push((b("ttl"), entry(Value::Str(b("v").into()), Some(far + 123))));
     let mut dbs = vec![(0, db0)];
     for db in 1..NUM_DBS {
         dbs.push((
             db,
-            vec![(Bytes::from(format!("key-in-{db}")), entry(Value::Str(Bytes::from(db.to_string())), None))],
+            vec![(
+                Bytes::from(format!("key-in-{db}")),
+                entry(Value::Str(Bytes::from(db.to_string()).into()), None),
+            )],
         ));
     }
     dbs

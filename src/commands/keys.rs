@@ -466,7 +466,7 @@ pub(super) mod tests {
                 } else if words[0] == "SELECT" {
                     self.db = words[1].parse().unwrap();
                 } else if words[0] == "SET" {
-                    let v = Value::Str(Bytes::copy_from_slice(words[2].as_bytes()));
+                    let v = Value::Str(Bytes::copy_from_slice(words[2].as_bytes()).into());
                     self.ks.db(self.db).set(words[1].as_bytes(), v);
                 } else {
                     let got = self.call(cmd);

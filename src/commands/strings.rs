@@ -12,7 +12,7 @@
 
 use super::flags::*;
 use super::{Args, CmdError, CmdResult, CommandSpec, Ctx, Exec, Merge, Span, keys};
-use crate::keyspace::{Db, Value};
+use crate::keyspace::{Db, Str, Value};
 use crate::protocol::Reply;
 use crate::util::{human_double, i64_bytes, parse_f64, parse_i64};
 use bytes::{Bytes, BytesMut};
@@ -20,7 +20,7 @@ use bytes::{Bytes, BytesMut};
 const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 
 /// The live string at `key`; WRONGTYPE for any other type.
-fn get_str<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<Option<&'a Bytes>, CmdError> {
+fn get_str<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<Option<&'a Str>, CmdError> {
     match db.get(key, now) {
         None => Ok(None),
         Some(Value::Str(b)) => Ok(Some(b)),
@@ -30,7 +30,7 @@ fn get_str<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<Option<&'a Bytes>
 }
 
 /// Like [`get_str`], for in-place updates that keep the key's TTL.
-fn get_str_mut<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<Option<&'a mut Bytes>, CmdError> {
+fn get_str_mut<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<Option<&'a mut Str>, CmdError> {
     match db.get_mut(key, now) {
         None => Ok(None),
         Some(Value::Str(b)) => Ok(Some(b)),
@@ -39,12 +39,12 @@ fn get_str_mut<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<Option<&'a mu
     }
 }
 
-/// An owned handle on the string at `key` (a refcount, not a copy), for
-/// read commands: counts a keyspace hit or miss.
+/// An owned handle on the string at `key` (a refcount for a large value,
+/// a copy of a small one), for read commands: counts a keyspace hit or miss.
 fn read_str(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Bytes>, CmdError> {
     match ctx.lookup_read(key) {
         None => Ok(None),
-        Some(Value::Str(b)) => Ok(Some(b.clone())),
+        Some(Value::Str(b)) => Ok(Some(b.to_bytes())),
         #[allow(unreachable_patterns)]
         Some(_) => Err(CmdError::WrongType),
     }
@@ -148,7 +148,7 @@ fn set_generic(
     if (o.nx && found) || (o.xx && !found) {
         return Ok((false, old));
     }
-    let v = Value::Str(Bytes::copy_from_slice(val));
+    let v = Value::Str(Str::new(val));
     if o.keepttl {
         db.set_keep_ttl(key, v, now);
     } else {
@@ -312,7 +312,7 @@ fn mset(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let kvs = pairs(args, "mset")?;
     let db = ctx.db();
     for &(key, val) in &kvs {
-        db.set(key, Value::Str(Bytes::copy_from_slice(val)));
+        db.set(key, Value::Str(Str::new(val)));
     }
     ctx.dirty += kvs.len() as u64;
     Ok(Reply::Ok)
@@ -327,7 +327,7 @@ fn msetnx(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         return Ok(Reply::Int(0));
     }
     for &(key, val) in &kvs {
-        db.set(key, Value::Str(Bytes::copy_from_slice(val)));
+        db.set(key, Value::Str(Str::new(val)));
     }
     ctx.dirty += kvs.len() as u64;
     Ok(Reply::Int(1))
@@ -342,7 +342,7 @@ fn incr_generic(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
         Some(b) => parse_i64(b).ok_or(CmdError::NotInteger)?,
     };
     let new = cur.checked_add(by).ok_or(CmdError::Overflow)?;
-    db.set_keep_ttl(key, Value::Str(i64_bytes(new)), now);
+    db.set_keep_ttl(key, Value::Str(i64_bytes(new).into()), now);
     ctx.dirty += 1;
     Ok(Reply::Int(new))
 }
@@ -396,7 +396,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         return Err(CmdError::other("ERR increment would produce NaN or Infinity"));
     }
     let out = Bytes::from(human_double(v));
-    db.set_keep_ttl(key, Value::Str(out.clone()), now);
+    db.set_keep_ttl(key, Value::Str(out.clone().into()), now);
     ctx.dirty += 1;
     // Replicas get the result, not the increment: float formatting can
     // never make them differ.
@@ -420,14 +420,14 @@ fn append(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let db = ctx.db();
     let len = match get_str_mut(db, key, now)? {
         None => {
-            db.set(key, Value::Str(Bytes::copy_from_slice(tail)));
+            db.set(key, Value::Str(Str::new(tail)));
             tail.len()
         }
         Some(cur) => {
             check_len(cur.len(), tail.len(), max)?;
-            let mut buf = BytesMut::from(std::mem::take(cur));
+            let mut buf = std::mem::take(cur).into_mut();
             buf.extend_from_slice(tail);
-            *cur = buf.freeze();
+            *cur = buf.into();
             cur.len()
         }
     };
@@ -483,18 +483,18 @@ fn setrange(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             check_len(offset, val.len(), max)?;
             let mut buf = BytesMut::zeroed(offset + val.len());
             buf[offset..].copy_from_slice(val);
-            db.set(key, Value::Str(buf.freeze()));
+            db.set(key, Value::Str(buf.into()));
             offset + val.len()
         }
         Some(cur) => {
             check_len(offset, val.len(), max)?;
             let end = offset + val.len();
-            let mut buf = BytesMut::from(std::mem::take(cur));
+            let mut buf = std::mem::take(cur).into_mut();
             if buf.len() < end {
                 buf.resize(end, 0);
             }
             buf[offset..end].copy_from_slice(val);
-            *cur = buf.freeze();
+            *cur = buf.into();
             cur.len()
         }
     };

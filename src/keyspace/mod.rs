@@ -15,12 +15,14 @@ mod member;
 mod packed;
 mod ranktree;
 mod set;
+mod strval;
 mod value;
 mod zset;
 
 pub use hash::Hash;
 pub use list::List;
 pub use set::Set;
+pub use strval::Str;
 pub use value::Value;
 pub use zset::ZSet;
 
@@ -361,7 +363,7 @@ mod tests {
     use super::*;
 
     fn s(v: &str) -> Value {
-        Value::Str(Bytes::copy_from_slice(v.as_bytes()))
+        Value::Str(Str::new(v.as_bytes()))
     }
 
     #[test]

@@ -2,12 +2,11 @@
 //! module with a compact small form and a large form, switching at Redis's
 //! default thresholds.
 
-use super::{hash::Hash, list::List, set::Set, zset::ZSet};
-use bytes::Bytes;
+use super::{hash::Hash, list::List, set::Set, strval::Str, zset::ZSet};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
-    Str(Bytes),
+    Str(Str),
     List(List),
     Hash(Hash),
     Set(Set),

@@ -78,7 +78,7 @@ pub(super) fn write_value(out: &mut Vec<u8>, v: &Value) {
 pub(super) fn into_value(obj: Obj, enc: &Encodings) -> Result<Option<Value>, RdbError> {
     let dup = |what: &str| Err(RdbError::Corrupt(format!("duplicate {what}")));
     Ok(Some(match obj {
-        Obj::Str(s) => Value::Str(s),
+        Obj::Str(s) => Value::Str(s.into()),
         Obj::List(v) if v.is_empty() => return Ok(None),
         Obj::List(v) => Value::List(List::from_elements(v, enc)),
         Obj::Set(v) if v.is_empty() => return Ok(None),
@@ -130,15 +130,15 @@ mod tests {
         let entry = |value, expire_at| Entry { value, expire_at };
         let pairs = |n: usize| strs(n, |i| format!("f{i}")).into_iter().zip(strs(n, |i| i.to_string()));
         vec![
-            (b("str"), entry(Value::Str(b("hello")), None)),
-            (b("empty"), entry(Value::Str(Bytes::new()), Some(1))),
-            (b("int"), entry(Value::Str(b("-2147483648")), None)),
-            (b("not-int"), entry(Value::Str(b("+5")), None)),
+            (b("str"), entry(Value::Str(b("hello").into()), None)),
+            (b("empty"), entry(Value::Str(Bytes::new().into()), Some(1))),
+            (b("int"), entry(Value::Str(b("-2147483648").into()), None)),
+            (b("not-int"), entry(Value::Str(b("+5").into()), None)),
             (
                 Bytes::from_static(b"\x00\xff\r\nkey"),
-                entry(Value::Str(Bytes::from_static(b"\x00\x80")), None),
+                entry(Value::Str(Bytes::from_static(b"\x00\x80").into()), None),
             ),
-            (b("large"), entry(Value::Str(Bytes::from(vec![7u8; 300_000])), Some(u64::MAX / 4))),
+            (b("large"), entry(Value::Str(Bytes::from(vec![7u8; 300_000]).into()), Some(u64::MAX / 4))),
             (b("list"), entry(Value::List(List::from_elements([b("a"), Bytes::new(), b("99")], e)), None)),
             (
                 b("big-list"),
@@ -227,7 +227,7 @@ mod tests {
         assert_eq!(into_value(Obj::Set(vec![]), &e).unwrap(), None);
         assert_eq!(into_value(Obj::Hash(vec![]), &e).unwrap(), None);
         assert_eq!(into_value(Obj::ZSet(vec![]), &e).unwrap(), None);
-        assert_eq!(into_value(Obj::Str(Bytes::new()), &e).unwrap(), Some(Value::Str(Bytes::new())));
+        assert_eq!(into_value(Obj::Str(Bytes::new()), &e).unwrap(), Some(Value::Str(Bytes::new().into())));
         assert!(into_value(Obj::Set(vec![b("a"), b("a")]), &e).is_err());
         assert!(into_value(Obj::Hash(vec![(b("f"), b("1")), (b("f"), b("2"))]), &e).is_err());
         assert!(into_value(Obj::ZSet(vec![(b("m"), 1.0), (b("m"), 2.0)]), &e).is_err());
