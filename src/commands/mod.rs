@@ -15,8 +15,10 @@ pub mod keys;
 pub mod lists;
 mod lists_blocking;
 pub mod server;
+mod setops;
 pub mod sets;
 pub mod strings;
+mod zpop;
 mod zrange;
 pub mod zsetops;
 pub mod zsets;
@@ -408,7 +410,10 @@ pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(lists_blocking::COMMANDS)
         .chain(hashes::COMMANDS)
         .chain(sets::COMMANDS)
+        .chain(setops::COMMANDS)
         .chain(zsets::COMMANDS)
+        .chain(zrange::COMMANDS)
+        .chain(zpop::COMMANDS)
         .chain(zsetops::COMMANDS)
 }
 

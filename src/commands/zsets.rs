@@ -1,31 +1,23 @@
-//! Sorted set commands on one key: ZADD and friends, ranks and ranges (by
-//! index, score or member), removals by range, pops (blocking ones too),
-//! random members and ZSCAN. Range selections and ZRANGE's options are
-//! parsed in `zrange.rs`; the multi-source algebra (ZUNION, ZINTER, ZDIFF,
-//! their STORE forms, ZINTERCARD) is in `zsetops.rs`.
+//! Sorted set commands on one key: ZADD and friends, ranks, random members
+//! and ZSCAN, and what the other sorted set files share (type-checked
+//! lookups, WITHSCORES replies, storing a result, score arguments). The
+//! ZRANGE family (ranges, counts and removals by index, score or member) is
+//! in `zrange.rs`, the pops (blocking ones too) in `zpop.rs`, and the
+//! multi-source algebra (ZUNION, ZINTER, ZDIFF, their STORE forms,
+//! ZINTERCARD) in `zsetops.rs`.
 //!
 //! Scores go out as `Reply::Double` (a bulk string in RESP2, formatted like
 //! Redis; a double in RESP3). Every write that adds members calls
 //! `signal_ready` so a client blocked in BZPOPMIN/BZMPOP on the key is
-//! served. Blocking commands try to serve at once; when nothing can be
-//! served they set `ctx.block` and the runtime runs them again when a key
-//! is signalled (or answers nil at the timeout).
-//!
-//! Replication: deterministic writes go verbatim. BZPOPMIN/BZPOPMAX are
-//! propagated as ZPOPMIN/ZPOPMAX of the key they served, and ZMPOP/BZMPOP
-//! as `ZPOPMIN|ZPOPMAX key count`, as Redis does, so replicas neither block
-//! nor depend on which key was ready first.
+//! served. The writes here are deterministic and replicate verbatim.
 
 use super::flags::*;
-use super::sets::{numkeys, numkeys_positions, positive_count, random, random_count, reply_vec};
-use super::sets::{scan_cursor, scan_opts, scan_reply};
-use super::zrange::{By, LexRange, ScoreRange, Sel, parse_range};
-use super::{Args, Block, CmdError, CmdResult, CommandSpec, Ctx, Exec, NO_KEYS, Span, keys};
+use super::sets::{random, random_count, reply_vec, scan_cursor, scan_opts, scan_reply};
+use super::{Args, CmdError, CmdResult, CommandSpec, Ctx, Exec, keys};
 use crate::keyspace::{Db, Value, ZSet};
 use crate::protocol::{Reply, format_double};
-use crate::util::{glob_match, parse_f64, parse_i64};
+use crate::util::{glob_match, parse_f64};
 use bytes::Bytes;
-use std::time::Duration;
 
 fn as_zset(v: Option<&Value>) -> Result<Option<&ZSet>, CmdError> {
     match v {
@@ -324,280 +316,6 @@ fn zrevrank(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     zrank_generic(ctx, args, true)
 }
 
-fn zrange_generic(ctx: &mut Ctx, args: &mut Args, by: Option<By>, rev: Option<bool>) -> CmdResult {
-    let key = args.key()?;
-    let req = parse_range(args, by, rev, false)?;
-    let Some(z) = read_zset(ctx, key)? else { return Ok(Reply::Array(Vec::new())) };
-    let (first, n) = req.sel.window(z, req.rev, req.offset, req.limit);
-    Ok(scored(z.range(first, n, req.rev), req.withscores))
-}
-
-/// ZRANGE key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]
-fn zrange(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    zrange_generic(ctx, args, None, None)
-}
-
-/// ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]
-fn zrangebyscore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    zrange_generic(ctx, args, Some(By::Score), Some(false))
-}
-
-/// ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]
-fn zrevrangebyscore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    zrange_generic(ctx, args, Some(By::Score), Some(true))
-}
-
-/// ZRANGEBYLEX key min max [LIMIT offset count]
-fn zrangebylex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    zrange_generic(ctx, args, Some(By::Lex), Some(false))
-}
-
-/// ZREVRANGEBYLEX key max min [LIMIT offset count]
-fn zrevrangebylex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    zrange_generic(ctx, args, Some(By::Lex), Some(true))
-}
-
-/// ZREVRANGE key start stop [WITHSCORES]
-fn zrevrange(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    zrange_generic(ctx, args, Some(By::Rank), Some(true))
-}
-
-/// ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]
-fn zrangestore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let dst = args.key()?;
-    let src = args.key()?;
-    let req = parse_range(args, None, None, true)?;
-    let pairs: Vec<(Vec<u8>, f64)> = match read_zset(ctx, src)? {
-        None => Vec::new(),
-        Some(z) => {
-            let (first, n) = req.sel.window(z, req.rev, req.offset, req.limit);
-            z.range(first, n, req.rev).map(|(m, s)| (m.to_vec(), s)).collect()
-        }
-    };
-    store_zset(ctx, dst, pairs)
-}
-
-/// ZCOUNT key min max
-fn zcount(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let key = args.key()?;
-    let r = ScoreRange::parse(args.next()?, args.next()?)?;
-    args.finish()?;
-    let (lo, hi) = read_zset(ctx, key)?.map_or((0, 0), |z| r.span(z));
-    Ok(Reply::Int((hi - lo) as i64))
-}
-
-/// ZLEXCOUNT key min max
-fn zlexcount(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let key = args.key()?;
-    let r = LexRange::parse(args.next()?, args.next()?)?;
-    args.finish()?;
-    let (lo, hi) = read_zset(ctx, key)?.map_or((0, 0), |z| r.span(z));
-    Ok(Reply::Int((hi - lo) as i64))
-}
-
-/// ZREMRANGEBYRANK/SCORE/LEX: removes the ranks `sel` spans.
-fn zremrange_generic(ctx: &mut Ctx, key: &[u8], sel: Sel) -> CmdResult {
-    let now = ctx.now;
-    let db = ctx.db();
-    let Some(z) = write_zset(db, key, now)? else { return Ok(Reply::Int(0)) };
-    let (lo, hi) = sel.span(z, false);
-    let doomed: Vec<Vec<u8>> = z.range(lo, hi - lo, false).map(|(m, _)| m.to_vec()).collect();
-    for m in &doomed {
-        z.remove(m);
-    }
-    if z.is_empty() {
-        db.remove(key, now);
-    }
-    ctx.dirty += doomed.len() as u64;
-    Ok(Reply::Int(doomed.len() as i64))
-}
-
-/// ZREMRANGEBYRANK key start stop
-fn zremrangebyrank(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let key = args.key()?;
-    let (start, stop) = (args.i64()?, args.i64()?);
-    args.finish()?;
-    zremrange_generic(ctx, key, Sel::Rank(start, stop))
-}
-
-/// ZREMRANGEBYSCORE key min max
-fn zremrangebyscore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let key = args.key()?;
-    let r = ScoreRange::parse(args.next()?, args.next()?)?;
-    args.finish()?;
-    zremrange_generic(ctx, key, Sel::Score(r))
-}
-
-/// ZREMRANGEBYLEX key min max
-fn zremrangebylex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let key = args.key()?;
-    let r = LexRange::parse(args.next()?, args.next()?)?;
-    args.finish()?;
-    zremrange_generic(ctx, key, Sel::Lex(r))
-}
-
-/// Pops up to `count` members from the sorted set at `key` (deleting it
-/// when emptied). None when the key is missing.
-/// Members taken out of a sorted set, with their scores.
-type Popped = Vec<(Vec<u8>, f64)>;
-
-fn pop(ctx: &mut Ctx, key: &[u8], max: bool, count: usize) -> Result<Option<Popped>, CmdError> {
-    let now = ctx.now;
-    let db = ctx.db();
-    let Some(z) = write_zset(db, key, now)? else { return Ok(None) };
-    let n = count.min(z.len());
-    let popped: Popped = (0..n).map_while(|_| z.pop(max)).collect();
-    if z.is_empty() {
-        db.remove(key, now);
-    }
-    ctx.dirty += popped.len() as u64;
-    Ok(Some(popped))
-}
-
-fn zpop_generic(ctx: &mut Ctx, args: &mut Args, max: bool) -> CmdResult {
-    let key = args.key()?;
-    let count = match args.is_empty() {
-        true => None,
-        false => Some(positive_count(args.next()?)?),
-    };
-    args.finish()?;
-    let popped = pop(ctx, key, max, count.unwrap_or(1))?.unwrap_or_default();
-    Ok(match count {
-        // Without a count the reply is `[member, score]` in RESP3 too.
-        None => Reply::Array(
-            popped.into_iter().flat_map(|(m, s)| [Reply::Bulk(m.into()), Reply::Double(s)]).collect(),
-        ),
-        Some(_) => scored(popped.iter().map(|(m, s)| (&m[..], *s)), true),
-    })
-}
-
-/// ZPOPMIN key [count]
-fn zpopmin(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    zpop_generic(ctx, args, false)
-}
-
-/// ZPOPMAX key [count]
-fn zpopmax(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    zpop_generic(ctx, args, true)
-}
-
-/// A blocking command's timeout in seconds (0 = forever), as Redis's
-/// getTimeoutFromObjectOrReply: rounded up to milliseconds.
-pub(super) fn parse_timeout(arg: &[u8]) -> Result<Option<Duration>, CmdError> {
-    let secs = parse_f64(arg).ok_or_else(|| CmdError::other("ERR timeout is not a float or out of range"))?;
-    let ms = (secs * 1000.0).ceil();
-    if ms > i64::MAX as f64 {
-        return Err(CmdError::other("ERR timeout is out of range"));
-    }
-    if ms < 0.0 {
-        return Err(CmdError::other("ERR timeout is negative"));
-    }
-    Ok((ms > 0.0).then(|| Duration::from_millis(ms as u64)))
-}
-
-fn pop_name(max: bool) -> Bytes {
-    Bytes::from_static(if max { b"ZPOPMAX" } else { b"ZPOPMIN" })
-}
-
-fn bzpop_generic(ctx: &mut Ctx, args: &mut Args, max: bool) -> CmdResult {
-    let argv = args.all();
-    let timeout = parse_timeout(&argv[argv.len() - 1])?;
-    let keys = &argv[1..argv.len() - 1];
-    for key in keys {
-        if let Some((m, s)) = pop(ctx, key, max, 1)?.and_then(|p| p.into_iter().next()) {
-            ctx.propagate(|| vec![pop_name(max), key.clone()]);
-            return Ok(Reply::Array(vec![
-                Reply::Bulk(key.clone()),
-                Reply::Bulk(Bytes::from(m)),
-                Reply::Double(s),
-            ]));
-        }
-    }
-    ctx.block = Some(Block { keys: keys.to_vec(), timeout });
-    Ok(Reply::NilArray)
-}
-
-/// BZPOPMIN key [key ...] timeout
-fn bzpopmin(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    bzpop_generic(ctx, args, false)
-}
-
-/// BZPOPMAX key [key ...] timeout
-fn bzpopmax(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    bzpop_generic(ctx, args, true)
-}
-
-/// What ZMPOP/BZMPOP pop: from the first non-empty of `keys`, up to `count`
-/// members from the top (`max`) or the bottom.
-struct Mpop<'a> {
-    keys: &'a [Bytes],
-    max: bool,
-    count: usize,
-}
-
-/// `numkeys key [key ...] MIN | MAX [COUNT count]` from `argv[at]`.
-fn parse_mpop(argv: &[Bytes], at: usize) -> Result<Mpop<'_>, CmdError> {
-    let n = numkeys(argv, at)?;
-    let where_at = at + 1 + n;
-    let max = match argv.get(where_at) {
-        Some(w) if w.eq_ignore_ascii_case(b"MIN") => false,
-        Some(w) if w.eq_ignore_ascii_case(b"MAX") => true,
-        _ => return Err(CmdError::Syntax),
-    };
-    let mut count = None;
-    let mut i = where_at + 1;
-    while i < argv.len() {
-        if count.is_none() && argv[i].eq_ignore_ascii_case(b"COUNT") && i + 1 < argv.len() {
-            let bad = || CmdError::other("ERR count should be greater than 0");
-            let c = parse_i64(&argv[i + 1]).filter(|&c| c >= 1).ok_or_else(bad)?;
-            count = Some(c as usize);
-            i += 2;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
-    Ok(Mpop { keys: &argv[at + 1..where_at], max, count: count.unwrap_or(1) })
-}
-
-/// Serves ZMPOP/BZMPOP from the first non-empty key: `[key, [[m, s], ...]]`.
-fn mpop_serve(ctx: &mut Ctx, keys: &[Bytes], max: bool, count: usize) -> Result<Option<Reply>, CmdError> {
-    for key in keys {
-        let Some(popped) = pop(ctx, key, max, count)? else { continue };
-        ctx.propagate(|| vec![pop_name(max), key.clone(), Bytes::from(count.to_string())]);
-        let items = popped
-            .into_iter()
-            .map(|(m, s)| Reply::Array(vec![Reply::Bulk(Bytes::from(m)), Reply::Double(s)]));
-        return Ok(Some(Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Array(items.collect())])));
-    }
-    Ok(None)
-}
-
-/// ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
-fn zmpop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let p = parse_mpop(args.all(), 1)?;
-    Ok(mpop_serve(ctx, p.keys, p.max, p.count)?.unwrap_or(Reply::NilArray))
-}
-
-/// BZMPOP timeout numkeys key [key ...] MIN | MAX [COUNT count]
-fn bzmpop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let p = parse_mpop(argv, 2)?;
-    let timeout = parse_timeout(&argv[1])?;
-    if let Some(r) = mpop_serve(ctx, p.keys, p.max, p.count)? {
-        return Ok(r);
-    }
-    ctx.block = Some(Block { keys: p.keys.to_vec(), timeout });
-    Ok(Reply::NilArray)
-}
-
-fn numkeys_at_1(argv: &[Bytes]) -> Option<Vec<usize>> {
-    numkeys_positions(argv, 1, None)
-}
-
-fn numkeys_at_2(argv: &[Bytes]) -> Option<Vec<usize>> {
-    numkeys_positions(argv, 2, None)
-}
-
 /// ZRANDMEMBER key [count [WITHSCORES]] — a negative count may repeat members.
 fn zrandmember(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let key = args.key()?;
@@ -649,31 +367,13 @@ pub(super) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("zmscore", -3, READONLY | FAST, keys(1, 1, 1), Exec::Shard(zmscore), "sorted-set", "Returns the score of one or more members in a sorted set."),
     CommandSpec::new("zrank", -3, READONLY | FAST, keys(1, 1, 1), Exec::Shard(zrank), "sorted-set", "Returns the index of a member in a sorted set ordered by ascending scores."),
     CommandSpec::new("zrevrank", -3, READONLY | FAST, keys(1, 1, 1), Exec::Shard(zrevrank), "sorted-set", "Returns the index of a member in a sorted set ordered by descending scores."),
-    CommandSpec::new("zcount", 4, READONLY | FAST, keys(1, 1, 1), Exec::Shard(zcount), "sorted-set", "Returns the count of members in a sorted set that have scores within a range."),
-    CommandSpec::new("zlexcount", 4, READONLY | FAST, keys(1, 1, 1), Exec::Shard(zlexcount), "sorted-set", "Returns the number of members in a sorted set within a lexicographical range."),
-    CommandSpec::new("zrange", -4, READONLY, keys(1, 1, 1), Exec::Shard(zrange), "sorted-set", "Returns members in a sorted set within a range of indexes."),
-    CommandSpec::new("zrangebyscore", -4, READONLY, keys(1, 1, 1), Exec::Shard(zrangebyscore), "sorted-set", "Returns members in a sorted set within a range of scores."),
-    CommandSpec::new("zrevrangebyscore", -4, READONLY, keys(1, 1, 1), Exec::Shard(zrevrangebyscore), "sorted-set", "Returns members in a sorted set within a range of scores in reverse order."),
-    CommandSpec::new("zrangebylex", -4, READONLY, keys(1, 1, 1), Exec::Shard(zrangebylex), "sorted-set", "Returns members in a sorted set within a lexicographical range."),
-    CommandSpec::new("zrevrangebylex", -4, READONLY, keys(1, 1, 1), Exec::Shard(zrevrangebylex), "sorted-set", "Returns members in a sorted set within a lexicographical range in reverse order."),
-    CommandSpec::new("zrevrange", -4, READONLY, keys(1, 1, 1), Exec::Shard(zrevrange), "sorted-set", "Returns members in a sorted set within a range of indexes in reverse order."),
-    CommandSpec::new("zrangestore", -5, WRITE | DENYOOM, keys(1, 2, 1), Exec::Shard(zrangestore), "sorted-set", "Stores a range of members from sorted set in a key.").span(Span::Coordinated),
-    CommandSpec::new("zremrangebyrank", 4, WRITE, keys(1, 1, 1), Exec::Shard(zremrangebyrank), "sorted-set", "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed."),
-    CommandSpec::new("zremrangebyscore", 4, WRITE, keys(1, 1, 1), Exec::Shard(zremrangebyscore), "sorted-set", "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed."),
-    CommandSpec::new("zremrangebylex", 4, WRITE, keys(1, 1, 1), Exec::Shard(zremrangebylex), "sorted-set", "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed."),
-    CommandSpec::new("zpopmin", -2, WRITE | FAST, keys(1, 1, 1), Exec::Shard(zpopmin), "sorted-set", "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped."),
-    CommandSpec::new("zpopmax", -2, WRITE | FAST, keys(1, 1, 1), Exec::Shard(zpopmax), "sorted-set", "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped."),
-    CommandSpec::new("bzpopmin", -3, WRITE | NOSCRIPT | BLOCKING | FAST, keys(1, -2, 1), Exec::Shard(bzpopmin), "sorted-set", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.").span(Span::Coordinated),
-    CommandSpec::new("bzpopmax", -3, WRITE | NOSCRIPT | BLOCKING | FAST, keys(1, -2, 1), Exec::Shard(bzpopmax), "sorted-set", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.").span(Span::Coordinated),
-    CommandSpec::new("zmpop", -4, WRITE, NO_KEYS, Exec::Shard(zmpop), "sorted-set", "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.").keys_fn(numkeys_at_1).span(Span::Coordinated),
-    CommandSpec::new("bzmpop", -5, WRITE | BLOCKING, NO_KEYS, Exec::Shard(bzmpop), "sorted-set", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.").keys_fn(numkeys_at_2).span(Span::Coordinated),
     CommandSpec::new("zrandmember", -2, READONLY, keys(1, 1, 1), Exec::Shard(zrandmember), "sorted-set", "Returns one or more random members from a sorted set."),
     CommandSpec::new("zscan", -3, READONLY, keys(1, 1, 1), Exec::Shard(zscan), "sorted-set", "Iterates over members and scores of a sorted set."),
 ];
 
 #[cfg(test)]
 mod tests {
-    use super::super::sets::tests::{effects, encoding, run, script};
+    use super::super::sets::tests::{encoding, run, script};
     use super::*;
 
     const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -718,25 +418,6 @@ mod tests {
                 "ZMSCORE str a",
                 "ZRANK str a",
                 "ZREVRANK str a",
-                "ZCOUNT str 0 1",
-                "ZLEXCOUNT str - +",
-                "ZRANGE str 0 1",
-                "ZRANGEBYSCORE str 0 1",
-                "ZREVRANGEBYSCORE str 1 0",
-                "ZRANGEBYLEX str - +",
-                "ZREVRANGEBYLEX str + -",
-                "ZREVRANGE str 0 1",
-                "ZRANGESTORE d str 0 1",
-                "ZREMRANGEBYRANK str 0 1",
-                "ZREMRANGEBYSCORE str 0 1",
-                "ZREMRANGEBYLEX str - +",
-                "ZPOPMIN str",
-                "ZPOPMIN str 0",
-                "ZPOPMAX str 2",
-                "BZPOPMIN str 0",
-                "BZPOPMAX str 0",
-                "ZMPOP 1 str MIN",
-                "BZMPOP 0 1 str MAX",
                 "ZRANDMEMBER str",
                 "ZRANDMEMBER str 2",
                 "ZSCAN str 0",
@@ -766,137 +447,10 @@ mod tests {
     }
 
     #[test]
-    fn ranges_by_rank_score_and_lex() {
-        script(
-            &[
-                "ZADD z 1 a 2 b 3 c 4 d 5 e => :5; ZRANGE z 0 -1 => [$a,$b,$c,$d,$e]",
-                "ZRANGE z 1 2 WITHSCORES => [$b,,2,$c,,3]; ZRANGE z -2 -1 => [$d,$e]; ZRANGE z 3 1 => []",
-                "ZRANGE z 5 10 => []; ZRANGE z -100 1 => [$a,$b]; ZRANGE z 0 -1 REV => [$e,$d,$c,$b,$a]",
-                "ZRANGE z 0 1 rev withscores => [$e,,5,$d,,4]; ZREVRANGE z 0 1 => [$e,$d]",
-                "ZRANGE z 2 4 BYSCORE => [$b,$c,$d]; ZRANGE z (2 4 BYSCORE => [$c,$d]",
-                "ZRANGE z 2 (4 BYSCORE => [$b,$c]; ZRANGE z -inf +inf BYSCORE LIMIT 1 2 => [$b,$c]",
-                "ZRANGE z +inf -inf BYSCORE REV LIMIT 1 2 WITHSCORES => [$d,,4,$c,,3]",
-                "ZRANGE z 4 2 BYSCORE REV => [$d,$c,$b]; ZRANGE z 0 -1 BYSCORE LIMIT -1 2 => []",
-                "ZRANGE z -inf +inf BYSCORE LIMIT 2 -1 => [$c,$d,$e]; ZRANGE z -inf +inf BYSCORE LIMIT 0 0 => []",
-                "ZRANGE z -inf +inf BYSCORE LIMIT 5 1 => []; ZRANGEBYSCORE z (1 (5 => [$b,$c,$d]",
-                "ZRANGEBYSCORE z 3 3 WITHSCORES => [$c,,3]; ZRANGEBYSCORE z (3 3 => []",
-                "ZREVRANGEBYSCORE z 4 2 LIMIT 1 5 => [$c,$b]",
-                "ZCOUNT z 2 4 => :3; ZCOUNT z (2 (4 => :1; ZCOUNT z -inf +inf => :5; ZCOUNT z 5 1 => :0",
-                "ZCOUNT nokey 1 2 => :0; ZCOUNT z ( ( => :0; ZCOUNT z '' 1 => :1",
-                "ZCOUNT z nan 1 => -ERR min or max is not a float; ZCOUNT z 1x 5 => -ERR min or max is not a float",
-                "ZRANGE nokey 0 -1 => []; ZRANGE nokey 0 -1 BYSCORE => []",
-                "ZADD l 0 a 0 b 0 c 0 d 0 e => :5; ZRANGEBYLEX l - + => [$a,$b,$c,$d,$e]",
-                "ZRANGEBYLEX l [b (d => [$b,$c]; ZRANGEBYLEX l (b [d => [$c,$d]; ZRANGEBYLEX l - [c LIMIT 1 1 => [$b]",
-                "ZREVRANGEBYLEX l + - LIMIT 0 2 => [$e,$d]; ZREVRANGEBYLEX l [d (a => [$d,$c,$b]",
-                "ZRANGE l [b [d BYLEX => [$b,$c,$d]; ZRANGE l [d [b BYLEX REV => [$d,$c,$b]; ZRANGEBYLEX l [ + => [$a,$b,$c,$d,$e]",
-                "ZLEXCOUNT l - + => :5; ZLEXCOUNT l [b [b => :1; ZLEXCOUNT l (b [b => :0; ZLEXCOUNT l + - => :0",
-                "ZLEXCOUNT l [c - => :0; ZLEXCOUNT l - - => :0; ZLEXCOUNT nokey - + => :0",
-                "ZRANGEBYLEX l a b => -ERR min or max not valid string range item",
-                "ZRANGEBYLEX l '' + => -ERR min or max not valid string range item",
-                "ZLEXCOUNT l -a + => -ERR min or max not valid string range item",
-            ],
-            |_| {},
-        );
-    }
-
-    #[test]
     fn score_arguments() {
         assert_eq!(parse_score(b"1e400"), None);
         assert_eq!(parse_score(b"-inf"), Some(f64::NEG_INFINITY));
         assert_eq!(parse_score(b"1.5"), Some(1.5));
-    }
-
-    #[test]
-    fn range_option_errors() {
-        script(
-            &[
-                "ZADD z 1 a => :1",
-                "ZRANGEBYLEX z - + WITHSCORES => -ERR syntax error, WITHSCORES not supported in combination with BYLEX",
-                "ZRANGE z 0 -1 LIMIT 0 1 => -ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
-                "ZREVRANGE z 0 -1 LIMIT 0 1 => -ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
-                "ZRANGE z 0 -1 LIMIT 0 -1 => [$a]",
-                "ZRANGE z 0 -1 BYSCORE BYLEX => -ERR syntax error; ZRANGE z 0 -1 REV REV => -ERR syntax error",
-                "ZRANGE z 0 -1 LIMIT 0 => -ERR syntax error",
-                "ZRANGE z 0 -1 BYSCORE LIMIT x 1 => -ERR value is not an integer or out of range",
-                "ZRANGEBYSCORE z 0 1 BYSCORE => -ERR syntax error; ZRANGEBYSCORE z 0 1 REV => -ERR syntax error",
-                "ZRANGESTORE d z 0 -1 WITHSCORES => -ERR syntax error",
-                "ZRANGE z a 1 => -ERR value is not an integer or out of range",
-                "ZRANGE z a 1 BYSCORE => -ERR min or max is not a float",
-                "ZRANGE nokey a 1 BYLEX => -ERR min or max not valid string range item",
-            ],
-            |_| {},
-        );
-    }
-
-    #[test]
-    fn rangestore_and_removals() {
-        script(
-            &[
-                "ZADD z 1 a 2 b 3 c 4 d 5 e => :5; ZRANGESTORE d z 1 2 => :2; ZRANGE d 0 -1 WITHSCORES => [$b,,2,$c,,3]",
-                "ZRANGESTORE d z 0 -1 BYSCORE LIMIT 1 1 => :0; EXISTS d => :0; ZRANGESTORE d z 5 3 BYSCORE REV => :3",
-                "ZRANGE d 0 -1 => [$c,$d,$e]; ZRANGESTORE d nokey 0 -1 => :0; EXISTS d => :0",
-                "SET str x => OK; ZRANGESTORE str z [a [b BYLEX => :2; TYPE str => +zset",
-                "ZREMRANGEBYRANK z 0 1 => :2; ZRANGE z 0 -1 => [$c,$d,$e]; ZREMRANGEBYSCORE z (3 4 => :1",
-                "ZRANGE z 0 -1 => [$c,$e]; ZREMRANGEBYRANK z 5 9 => :0; ZREMRANGEBYRANK nokey 0 -1 => :0",
-                "ZREMRANGEBYRANK z 0 -1 => :2; EXISTS z => :0; ZADD l 0 a 0 b 0 c 0 d 0 e => :5",
-                "ZREMRANGEBYLEX l [b (d => :2; ZRANGE l 0 -1 => [$a,$d,$e]; ZREMRANGEBYLEX l - + => :3; EXISTS l => :0",
-                "ZREMRANGEBYRANK z x 1 => -ERR value is not an integer or out of range",
-                "ZREMRANGEBYSCORE l x 1 => -ERR min or max is not a float",
-                "ZREMRANGEBYLEX l x 1 => -ERR min or max not valid string range item",
-            ],
-            |_| {},
-        );
-    }
-
-    #[test]
-    fn pops() {
-        script(
-            &[
-                "ZADD z 1 a 2 b 3 c => :3; ZPOPMIN z => [$a,,1]; ZPOPMAX z 5 => [$c,,3,$b,,2]; EXISTS z => :0",
-                "ZPOPMIN z => []; ZPOPMIN z 0 => []; ZPOPMIN z -1 => -ERR value is out of range, must be positive",
-                "ZPOPMIN z x => -ERR value is out of range, must be positive; ZPOPMIN z 1 2 => -ERR syntax error",
-                "ZADD z 1 a 2 b 3 c => :3; ZPOPMIN z 0 => []; ZMPOP 2 nokey z MAX COUNT 2 => [$z,[[$c,,3],[$b,,2]]]",
-                "ZMPOP 1 nokey MIN => nilarr; ZMPOP 0 z MIN => -ERR numkeys should be greater than 0",
-                "ZMPOP 1 z FOO => -ERR syntax error; ZMPOP 1 z MIN COUNT 0 => -ERR count should be greater than 0",
-                "ZMPOP 1 z MIN COUNT x => -ERR count should be greater than 0; ZMPOP 2 z MIN => -ERR syntax error",
-                "ZMPOP 1 z MIN COUNT 1 COUNT 1 => -ERR syntax error; ZMPOP 1 z min => [$z,[[$a,,1]]]",
-            ],
-            |ctx| {
-                assert_eq!(effects(ctx), vec!["ZPOPMIN z 1"]);
-                assert_eq!(run(ctx, "EXISTS z"), ":0");
-            },
-        );
-    }
-
-    #[test]
-    fn blocking_pops() {
-        script(
-            &[
-                "ZADD z 1 a 2 b => :2; BZPOPMIN nokey z 0 => [$z,$a,,1]",
-                "BZPOPMAX z 1 => [$z,$b,,2]; BZPOPMIN z 0.5 => nilarr",
-                "BZPOPMIN z x => -ERR timeout is not a float or out of range; BZPOPMIN z -1 => -ERR timeout is negative",
-                "BZPOPMIN z inf => -ERR timeout is out of range",
-                "BZMPOP x 1 z MIN => -ERR timeout is not a float or out of range",
-                "BZMPOP 0 0 z MIN => -ERR numkeys should be greater than 0; BZMPOP 0 1 z FOO => -ERR syntax error",
-            ],
-            |ctx| {
-                let block = |ctx: &Ctx| ctx.block.clone().map(|b| (b.keys, b.timeout));
-                run(ctx, "BZPOPMIN k1 k2 1.5");
-                let keys = vec![Bytes::from("k1"), Bytes::from("k2")];
-                assert_eq!(block(ctx), Some((keys.clone(), Some(Duration::from_millis(1500)))));
-                assert_eq!(run(ctx, "BZMPOP 0 2 k1 k2 MAX COUNT 3"), "nilarr");
-                assert_eq!(block(ctx), Some((keys, None)));
-                assert_eq!(run(ctx, "BZPOPMIN k 0.0001"), "nilarr");
-                assert_eq!(block(ctx).unwrap().1, Some(Duration::from_millis(1)));
-                // Served: replicated as the plain pop of the key that served.
-                run(ctx, "ZADD k2 1 a 2 b 3 c");
-                assert_eq!(run(ctx, "BZPOPMAX k1 k2 0"), "[$k2,$c,,3]");
-                assert_eq!((effects(ctx), ctx.block.is_none()), (vec!["ZPOPMAX k2".to_string()], true));
-                assert_eq!(run(ctx, "BZMPOP 0 2 k1 k2 MIN COUNT 5"), "[$k2,[[$a,,1],[$b,,2]]]");
-                assert_eq!(effects(ctx), vec!["ZPOPMIN k2 5"]);
-                assert_eq!(run(ctx, "EXISTS k2"), ":0");
-            },
-        );
     }
 
     #[test]

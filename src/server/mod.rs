@@ -5,7 +5,10 @@
 
 mod admin;
 mod blocking;
+mod client;
+mod config;
 mod conn;
+mod info;
 mod multi;
 
 mod shard;
