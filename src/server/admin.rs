@@ -4,7 +4,7 @@
 //! COMMAND, replication). CLIENT, INFO and CONFIG have their own files.
 
 use super::client::{client, valid_client_name};
-use super::config::config;
+use super::config_cmd::config;
 use super::conn::Conn;
 use super::info::info;
 use crate::commands::{self, Args, CmdError, ConnCmd, flags};

@@ -6,7 +6,7 @@
 mod admin;
 mod blocking;
 mod client;
-mod config;
+mod config_cmd;
 mod conn;
 mod info;
 mod multi;
