@@ -35,12 +35,15 @@ pub enum Req {
     /// A transaction whose keys all live here: admitted as a whole, run
     /// without interleaving, replicated as one unit.
     Atomic(Vec<Cmd>),
-    /// Lock `keys` for a multi-shard operation; with `then`, run it at once
-    /// and release (the last shard of a split command).
+    /// Lock `keys` for a multi-shard operation; with `then`, run it the
+    /// moment the lock is granted. With `hold` the keys stay locked until an
+    /// `Unlock`; without, they are free again at once (the last shard of a
+    /// split command).
     Lock {
         db: u8,
         keys: Vec<Bytes>,
         then: Option<Cmd>,
+        hold: bool,
     },
     /// Run a command under locks already held; release `unlock` afterwards.
     Exec {

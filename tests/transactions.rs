@@ -92,3 +92,26 @@ fn a_transaction_across_shards_is_never_seen_half_done() {
     let got: Vec<String> = w.ok(&["MGET", &a, &b]);
     assert_eq!(got, ["499", "499"]);
 }
+
+#[test]
+fn a_transaction_holding_a_server_command_runs_with_keys_on_any_shard() {
+    // DBSIZE makes EXEC run its commands one by one. Several connections,
+    // so the keys are remote to some of them (a remote reply once had no
+    // slot to land in and took the shard down).
+    let s = Server::start();
+    let (a, b) = (key_on_shard("a", 0, 2), key_on_shard("b", 1, 2));
+    for i in 0..8 {
+        let v = i.to_string();
+        let mut c = s.client();
+        let _: () = c.ok(&["MULTI"]);
+        for cmd in [&["DBSIZE"][..], &["SET", &a, &v], &["SET", &b, &v], &["MGET", &a, &b]] {
+            let q: String = c.ok(cmd);
+            assert_eq!(q, "QUEUED");
+        }
+        let (n, ok_a, ok_b, got): (i64, String, String, Vec<String>) = c.ok(&["EXEC"]);
+        assert_eq!((n, ok_a.as_str(), ok_b.as_str()), (if i == 0 { 0 } else { 2 }, "OK", "OK"));
+        assert_eq!(got, [v.clone(), v]);
+    }
+    let pong: String = s.client().ok(&["PING"]);
+    assert_eq!(pong, "PONG");
+}

@@ -11,13 +11,19 @@
 //! Within one pipeline, commands for different shards run concurrently: each
 //! key sees this client's commands in order, but another client may observe
 //! a write to a key on shard B before an earlier-sent write to shard A
-//! completes. Commands that need a cross-key view (MGET, DBSIZE, ...) flush
+//! completes. Commands that need a cross-key view (DBSIZE, KEYS, ...) flush
 //! first, so this client itself always sees its own writes in order.
+//!
+//! Split commands spanning shards (MSET, MGET, DEL, ...) that follow each
+//! other in a pipeline run concurrently too, each atomic under its own key
+//! locks, as long as no two of them share a key; the next command of any
+//! other kind, or one sharing a key, waits for the group. A pipeline of
+//! cross-shard MSETs thus costs about one round trip, not one per command.
 
 use super::admin;
 use super::shard::{ClientInfo, Handled, Shard};
 use crate::commands::{CmdError, flags};
-use crate::commands::{ConnCmd, Exec, Merge, lookup, unknown_command};
+use crate::commands::{ConnCmd, Exec, Merge, Span, lookup, unknown_command};
 use crate::mesh::{Cmd, Req, Resp};
 use crate::protocol::{Limits, Reply, encode, parse_request};
 use crate::route::{Owner, shard_of};
@@ -55,6 +61,10 @@ struct Pipeline {
     /// Slots that send no reply (PSYNC: the core answers).
     skip: Vec<usize>,
     outbox: Vec<(Vec<Cmd>, Vec<usize>)>,
+    /// Split multi-shard commands to run concurrently at the next flush,
+    /// with their reply slots, and the keys they touch (pairwise disjoint).
+    splits: Vec<(usize, Cmd)>,
+    split_keys: std::collections::HashSet<Bytes, crate::keyspace::Hasher>,
     queued: usize,
 }
 
@@ -64,8 +74,32 @@ impl Pipeline {
             replies: Vec::with_capacity(cap),
             skip: Vec::new(),
             outbox: (0..nshards).map(|_| (Vec::new(), Vec::new())).collect(),
+            splits: Vec::new(),
+            split_keys: Default::default(),
             queued: 0,
         }
+    }
+
+    /// Adds `cmd` to the group of concurrent split commands; false (and
+    /// nothing added) when it shares a key with one already there.
+    fn add_split(&mut self, slot: usize, cmd: Cmd) -> Result<(), Cmd> {
+        fn keys(c: &Cmd) -> impl Iterator<Item = &Bytes> {
+            c.spec.keys_in(&c.argv).map(|i| &c.argv[i])
+        }
+        // A lone split command (the common case outside pipelines) needs
+        // no key set; it is built when a second one joins.
+        if self.splits.len() == 1 && self.split_keys.is_empty() {
+            self.split_keys.extend(keys(&self.splits[0].1).cloned());
+        }
+        if !self.splits.is_empty() {
+            if keys(&cmd).any(|k| self.split_keys.contains(k)) {
+                return Err(cmd);
+            }
+            self.split_keys.extend(keys(&cmd).cloned());
+        }
+        self.splits.push((slot, cmd));
+        self.queued += 1;
+        Ok(())
     }
 }
 
@@ -343,7 +377,9 @@ impl Conn {
         }
     }
 
-    /// Sends every outbox and fills in the replies.
+    /// Sends every outbox, then runs the split group, and fills in the
+    /// replies. The outboxes go first: the split commands were queued after
+    /// them, and each shard takes its messages in order.
     async fn flush(&self, p: &mut Pipeline) {
         if p.queued == 0 {
             return;
@@ -355,6 +391,27 @@ impl Conn {
                 let h = self.shard.request(s, Req::Batch(std::mem::take(cmds))).await;
                 pending.push((h, std::mem::take(slots)));
             }
+        }
+        if !p.splits.is_empty() {
+            p.split_keys.clear();
+            let mut splits = std::mem::take(&mut p.splits);
+            if splits.len() == 1 {
+                let (slot, c) = splits.pop().expect("one");
+                p.replies[slot].0 = Some(super::multi::run(&self.shard, c.db, c.spec, c.argv).await);
+            } else {
+                let tasks: Vec<_> = splits
+                    .into_iter()
+                    .map(|(slot, c)| {
+                        let shard = self.shard.clone();
+                        let run = async move { super::multi::run(&shard, c.db, c.spec, c.argv).await };
+                        (slot, glommio::spawn_local(run))
+                    })
+                    .collect();
+                for (slot, t) in tasks {
+                    p.replies[slot].0 = Some(t.await);
+                }
+            }
+            self.shard.clock.set(crate::keyspace::now_ms());
         }
         for (h, slots) in pending {
             let resp = h.get().await;
@@ -420,9 +477,22 @@ impl Conn {
                     return Some(self.tick(r));
                 }
                 let Some(owner) = owner else {
+                    if let Span::Split(_) = spec.span {
+                        let slot = p.replies.len();
+                        let Err(cmd) = p.add_split(slot, Cmd { db, spec, argv }) else {
+                            return None;
+                        };
+                        // Shares a key with the group: after it, alone.
+                        self.flush(p).await;
+                        let _ = p.add_split(slot, cmd);
+                        return None;
+                    }
                     self.flush(p).await;
                     return Some(self.tick(super::multi::run(&self.shard, db, spec, argv).await));
                 };
+                if !p.splits.is_empty() {
+                    self.flush(p).await;
+                }
                 let cmd = Cmd { db, spec, argv };
                 if owner == self.shard.id {
                     return Some(match self.shard.exec_local(cmd) {
@@ -505,8 +575,10 @@ impl Conn {
             for argv in queued {
                 let mut p = Pipeline::new(self.shard.nshards, 1);
                 let r = Box::pin(self.dispatch(io, argv, &mut p)).await;
+                // The slot a queued command's reply is filled into.
+                p.replies.push((r, self.resp3));
                 self.flush(&mut p).await;
-                replies.push(r.or_else(|| p.replies.pop().and_then(|(r, _)| r)).unwrap_or(Reply::Nil));
+                replies.push(p.replies.pop().and_then(|(r, _)| r).unwrap_or(Reply::Nil));
             }
             return Reply::Array(replies);
         }

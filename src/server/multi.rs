@@ -1,11 +1,14 @@
 //! Multi-shard commands, atomic under key locks (protocol in `shard.rs`).
 //!
-//! Split commands (MSET, MGET, DEL, EXISTS, ...): lock the keys on every
-//! involved shard but the last in ascending order; send the last shard its
-//! part with the lock request so it runs the moment the lock is granted;
-//! then run the other parts and release. The command takes effect when the
-//! last lock is granted: every key stays locked from before any part runs
-//! until its own part has run, so no reader sees half of it.
+//! Split commands (MSET, MGET, DEL, EXISTS, ...): each involved shard, in
+//! ascending order, gets its part with the lock request and runs it the
+//! moment the lock is granted; all but the last keep their keys locked
+//! until the last part has run, then are released without waiting. The
+//! command takes effect when the last lock is granted: a part that ran
+//! earlier is hidden behind its locks until then (locked keys admit no
+//! command), and its keys cannot change in between, so no reader sees half
+//! of it. One round trip per other shard, taken in shard order, which keeps
+//! concurrent multi-shard commands free of deadlock.
 //!
 //! Coordinated commands (MSETNX, RENAME, COPY, SMOVE, SINTERSTORE, ...) lock
 //! every key, gather the entries, run the command's single-shard handler on
@@ -40,26 +43,49 @@ pub async fn run(shard: &Rc<Shard>, db: u8, spec: &'static CommandSpec, argv: Ve
     }
 }
 
-/// Splits `argv` by owning shard, keeping `step - 1` arguments after each key.
-fn parts(shard: &Shard, spec: &CommandSpec, argv: &[Bytes]) -> BTreeMap<usize, Part> {
+/// Splits `argv` by owning shard, keeping `step - 1` arguments after each
+/// key; parts in ascending shard order. A handful of shards at most, so a
+/// vector searched linearly, with room for every key reserved up front.
+fn parts(shard: &Shard, spec: &CommandSpec, argv: &[Bytes]) -> Vec<(usize, Part)> {
     let step = spec.step.max(1) as usize;
-    let mut parts: BTreeMap<usize, Part> = BTreeMap::new();
+    let nkeys = spec.key_indexes(argv.len()).len();
+    let mut parts: Vec<(usize, Part)> = Vec::with_capacity(2);
     for (pos, i) in spec.key_indexes(argv.len()).enumerate() {
         let s = shard_of(&argv[i], shard.nshards);
-        let part = parts.entry(s).or_insert_with(|| Part {
-            keys: Vec::new(),
-            argv: vec![argv[0].clone()],
-            positions: Vec::new(),
-        });
+        let at = match parts.iter().position(|(o, _)| *o == s) {
+            Some(at) => at,
+            None => {
+                let mut argv1 = Vec::with_capacity(1 + nkeys * step);
+                argv1.push(argv[0].clone());
+                let part = Part {
+                    keys: Vec::with_capacity(nkeys),
+                    argv: argv1,
+                    positions: Vec::with_capacity(nkeys),
+                };
+                parts.push((s, part));
+                parts.len() - 1
+            }
+        };
+        let part = &mut parts[at].1;
         part.keys.push(argv[i].clone());
         part.argv.extend(argv[i..(i + step).min(argv.len())].iter().cloned());
         part.positions.push(pos);
     }
+    parts.sort_unstable_by_key(|(s, _)| *s);
     parts
 }
 
 async fn lock(shard: &Rc<Shard>, to: usize, db: u8, keys: Vec<Bytes>) {
-    shard.call(to, Req::Lock { db, keys, then: None }).await;
+    shard.call(to, Req::Lock { db, keys, then: None, hold: true }).await;
+}
+
+/// Releases locks without waiting for the answer.
+fn release(shard: &Rc<Shard>, to: usize, db: u8, keys: Vec<Bytes>) {
+    if to == shard.id {
+        shard.handle(Req::Unlock { db, keys });
+    } else {
+        shard.peer.notify(to, Req::Unlock { db, keys });
+    }
 }
 
 async fn split(
@@ -70,31 +96,34 @@ async fn split(
     merge: Merge,
 ) -> Reply {
     let total_keys = spec.key_indexes(argv.len()).count();
-    let mut parts: Vec<(usize, Part)> = parts(shard, spec, &argv).into_iter().collect();
-    let (last_shard, last) = parts.pop().expect("a split command has keys");
-    for (s, p) in &parts {
-        lock(shard, *s, db, p.keys.clone()).await;
-    }
-    let last_cmd = Cmd { db, spec, argv: last.argv };
-    let (last_reply, seq) =
-        match shard.call(last_shard, Req::Lock { db, keys: last.keys, then: Some(last_cmd) }).await {
-            Resp::Stamped(r, seq) => (r, seq),
-            other => (other.into_reply(), None),
+    let parts = parts(shard, spec, &argv);
+    let last_shard = parts.last().expect("a split command has keys").0;
+    let mut replies = Vec::with_capacity(parts.len());
+    let mut positions = Vec::with_capacity(parts.len());
+    let mut held = Vec::with_capacity(parts.len() - 1);
+    let mut seq = None;
+    for (s, p) in parts {
+        let hold = s != last_shard;
+        let cmd = Cmd { db, spec, argv: p.argv };
+        let (keys, keep) = if hold { (p.keys.clone(), Some(p.keys)) } else { (p.keys, None) };
+        let reply = match shard.call(s, Req::Lock { db, keys, then: Some(cmd), hold }).await {
+            Resp::Stamped(r, stamp) => {
+                if !hold {
+                    seq = stamp;
+                }
+                r
+            }
+            other => other.into_reply(),
         };
-    // Issue all remaining parts before awaiting any, so they run concurrently.
-    let mut pending = Vec::with_capacity(parts.len());
-    for (s, p) in parts.iter_mut() {
-        let cmd = Cmd { db, spec, argv: std::mem::take(&mut p.argv) };
-        let unlock = Some((db, std::mem::take(&mut p.keys)));
-        pending.push(shard.request(*s, Req::Exec { cmd, unlock }).await);
+        if let Some(keys) = keep {
+            held.push((s, keys));
+        }
+        replies.push(reply);
+        positions.push(p.positions);
     }
-    let mut replies = Vec::with_capacity(parts.len() + 1);
-    for h in pending {
-        replies.push(h.get().await.into_reply());
+    for (s, keys) in held {
+        release(shard, s, db, keys);
     }
-    replies.push(last_reply);
-    let mut positions: Vec<Vec<usize>> = parts.into_iter().map(|(_, p)| p.positions).collect();
-    positions.push(last.positions);
     let reply = merge_replies(merge, replies, &positions, total_keys);
     // The unit's number was taken while every key was locked; send the
     // whole command under it (or fill the number when nothing changed).

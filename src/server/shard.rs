@@ -118,6 +118,7 @@ enum Job {
         db: u8,
         keys: Vec<Bytes>,
         then: Option<Cmd>,
+        hold: bool,
     },
     Block {
         id: u64,
@@ -313,9 +314,9 @@ impl Shard {
                 let keys = cmds.iter().flat_map(cmd_keys).collect();
                 self.admit(keys, Job::Atomic(cmds))
             }
-            Req::Lock { db, keys, then } => {
+            Req::Lock { db, keys, then, hold } => {
                 let lock_keys: Vec<LockKey> = keys.iter().map(|k| (db, k.clone())).collect();
-                self.admit(lock_keys, Job::Lock { db, keys, then })
+                self.admit(lock_keys, Job::Lock { db, keys, then, hold })
             }
             Req::Exec { cmd, unlock } => {
                 let reply = self.run_full(&cmd, now_ms(), Emit::No).reply;
@@ -462,22 +463,25 @@ impl Shard {
                 }
                 Resp::Replies(replies)
             }
-            Job::Lock { db, keys, then } => match then {
-                // Last participant: nothing can interleave between taking
-                // and releasing the locks, so just run it.
-                Some(cmd) => {
-                    let emit = if cmd.spec.is_write() { Emit::Stamp } else { Emit::No };
-                    let ran = self.run_full(&cmd, now_ms(), emit);
-                    Resp::Stamped(ran.reply, ran.seq)
-                }
-                None => {
+            Job::Lock { db, keys, then, hold } => {
+                let resp = match then {
+                    // The last lock of a split command takes the unit's
+                    // number: every key of the command is locked now.
+                    Some(cmd) => {
+                        let emit = if !hold && cmd.spec.is_write() { Emit::Stamp } else { Emit::No };
+                        let ran = self.run_full(&cmd, now_ms(), emit);
+                        Resp::Stamped(ran.reply, ran.seq)
+                    }
+                    None => Resp::Done,
+                };
+                if hold {
                     let mut locked = self.locked.borrow_mut();
                     for k in keys {
                         bump(&mut locked, &(db, k));
                     }
-                    Resp::Done
                 }
-            },
+                resp
+            }
         }
     }
 
