@@ -417,11 +417,11 @@ pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(zsetops::COMMANDS)
 }
 
-type Table = HashMap<&'static str, &'static CommandSpec, foldhash::fast::FixedState>;
+type Table = HashMap<&'static [u8], &'static CommandSpec, foldhash::fast::FixedState>;
 
 fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| all().map(|c| (c.name, c)).collect())
+    TABLE.get_or_init(|| all().map(|c| (c.name.as_bytes(), c)).collect())
 }
 
 /// Looks up a command by name, case-insensitively, without allocating.
@@ -433,7 +433,7 @@ pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
     let lower = &mut buf[..name.len()];
     lower.copy_from_slice(name);
     lower.make_ascii_lowercase();
-    table().get(std::str::from_utf8(lower).ok()?).copied()
+    table().get(&*lower).copied()
 }
 
 /// The error for an unknown command, as Redis words it.

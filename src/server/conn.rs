@@ -113,7 +113,7 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream) {
         laddr: stream.local_addr().map(|a| a.to_string()).unwrap_or_default(),
         fd: stream.as_raw_fd(),
         created: now,
-        last_active: std::cell::Cell::new(now),
+        last_active: std::cell::Cell::new(crate::keyspace::now_ms()),
         name: Default::default(),
         lib_name: Default::default(),
         lib_ver: Default::default(),
@@ -176,9 +176,11 @@ impl Conn {
     async fn run(&mut self, stream: TcpStream) -> std::io::Result<()> {
         let mut io = Io { stream, rbuf: BytesMut::with_capacity(READ_CHUNK), chunk: vec![0u8; READ_CHUNK] };
         let mut out = BytesMut::with_capacity(READ_CHUNK);
+        // Reused from batch to batch: no allocation per batch for them.
+        let mut reqs = Vec::new();
+        let mut pipe = Pipeline::new(self.shard.nshards, 16);
         loop {
             let limits = Limits { max_bulk: self.shard.cfg.borrow().proto_max_bulk_len, ..Limits::default() };
-            let mut reqs = Vec::new();
             let mut perr = None;
             loop {
                 match parse_request(&mut io.rbuf, &limits) {
@@ -192,7 +194,7 @@ impl Conn {
                 }
             }
             if !reqs.is_empty() {
-                self.execute(&mut io, reqs, &mut out).await;
+                self.execute(&mut io, &mut reqs, &mut out, &mut pipe).await;
             }
             if let Some(e) = perr {
                 tracing::debug!("client {}: {e}", self.info.id);
@@ -219,7 +221,6 @@ impl Conn {
             if !io.fill(&self.shard).await? || self.info.killed.get() {
                 return Ok(());
             }
-            self.info.last_active.set(std::time::Instant::now());
         }
     }
 
@@ -359,22 +360,32 @@ impl Conn {
         }
     }
 
-    async fn execute(&mut self, io: &mut Io, reqs: Vec<Vec<Bytes>>, out: &mut BytesMut) {
-        self.shard.clock.set(crate::keyspace::now_ms());
-        let mut p = Pipeline::new(self.shard.nshards, reqs.len());
-        for argv in reqs {
-            let reply = self.dispatch(io, argv, &mut p).await;
+    async fn execute(
+        &mut self,
+        io: &mut Io,
+        reqs: &mut Vec<Vec<Bytes>>,
+        out: &mut BytesMut,
+        p: &mut Pipeline,
+    ) {
+        let now = crate::keyspace::now_ms();
+        self.shard.clock.set(now);
+        self.info.last_active.set(now);
+        p.replies.clear();
+        p.skip.clear();
+        for argv in reqs.drain(..) {
+            let reply = self.dispatch(io, argv, p).await;
             p.replies.push((reply, self.resp3));
             if self.close {
                 break;
             }
         }
-        self.flush(&mut p).await;
+        self.flush(p).await;
         for (i, (r, resp3)) in p.replies.iter().enumerate() {
             if !p.skip.contains(&i) {
                 encode(out, r.as_ref().unwrap_or(&Reply::Nil), *resp3);
             }
         }
+        p.replies.clear();
     }
 
     /// Sends every outbox, then runs the split group, and fills in the

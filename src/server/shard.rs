@@ -37,7 +37,8 @@ pub struct ClientInfo {
     pub laddr: String,
     pub fd: i32,
     pub created: std::time::Instant,
-    pub last_active: Cell<std::time::Instant>,
+    /// When its last command batch ran (Unix ms, the shard's cached clock).
+    pub last_active: Cell<u64>,
     pub name: RefCell<Bytes>,
     pub lib_name: RefCell<Bytes>,
     pub lib_ver: RefCell<Bytes>,
@@ -60,7 +61,7 @@ impl ClientInfo {
             self.fd,
             String::from_utf8_lossy(&self.name.borrow()),
             now.duration_since(self.created).as_secs(),
-            now.duration_since(self.last_active.get()).as_secs(),
+            crate::keyspace::now_ms().saturating_sub(self.last_active.get()) / 1000,
             self.db.get(),
             match &*self.last_sub.borrow() {
                 Some(sub) => format!("{}|{}", self.last_cmd.get(), String::from_utf8_lossy(sub)),
