@@ -121,6 +121,18 @@ fn workload(c: &mut redis::Connection, rounds: usize) {
             let _: redis::Value =
                 c.ok(&["SUNIONSTORE", &k("u"), &k("set"), &format!("set:{}", (i + 1) % 37)]);
         }
+        if i % 3 == 0 {
+            // Pipelined split commands on disjoint keys run as one locked
+            // group; each must still reach the replica as its own unit.
+            let (a, b) = (|j: usize| format!("pm{j}:a:{}", i % 11), |j: usize| format!("pm{j}:b:{}", i % 11));
+            let mut p = redis::pipe();
+            for j in 0..8 {
+                p.cmd("MSET").arg(a(j)).arg(i).arg(b(j)).arg(i).ignore();
+            }
+            p.cmd("DEL").arg(a(1)).arg(b(2)).arg("pm-missing").ignore();
+            p.cmd("MSET").arg(a(1)).arg("again").arg(b(9)).arg(i).ignore();
+            let _: () = p.query(c).unwrap();
+        }
         if i % 7 == 0 {
             let _: () = c.ok(&["SELECT", "3"]);
             let _: redis::Value = c.ok(&["SET", &format!("db3:{i}"), "x", "PX", "900000"]);
