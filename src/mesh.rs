@@ -45,16 +45,6 @@ pub enum Req {
         then: Option<Cmd>,
         hold: bool,
     },
-    /// A group of split commands' parts with pairwise disjoint keys, as one
-    /// lock: once every (db, key) is free, run each part (stamping a stream
-    /// number for those marked as their command's last part) and, with
-    /// `hold`, keep the keys locked until `UnlockKeys`.
-    LockRun {
-        keys: Vec<(u8, Bytes)>,
-        cmds: Vec<(Cmd, bool)>,
-        hold: bool,
-    },
-    UnlockKeys(Vec<(u8, Bytes)>),
     /// Run a command under locks already held; release `unlock` afterwards.
     Exec {
         cmd: Cmd,
@@ -237,7 +227,6 @@ pub enum Resp {
     },
     /// A reply and the stream sequence number stamped for it.
     Stamped(Reply, Option<u64>),
-    StampedMany(Vec<(Reply, Option<u64>)>),
     Text(String),
 }
 

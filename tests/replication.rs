@@ -122,8 +122,8 @@ fn workload(c: &mut redis::Connection, rounds: usize) {
                 c.ok(&["SUNIONSTORE", &k("u"), &k("set"), &format!("set:{}", (i + 1) % 37)]);
         }
         if i % 3 == 0 {
-            // Pipelined split commands on disjoint keys run as one locked
-            // group; each must still reach the replica as its own unit.
+            // Pipelined split commands on disjoint keys run concurrently;
+            // each must still reach the replica as its own unit.
             let (a, b) = (|j: usize| format!("pm{j}:a:{}", i % 11), |j: usize| format!("pm{j}:b:{}", i % 11));
             let mut p = redis::pipe();
             for j in 0..8 {

@@ -15,11 +15,10 @@
 //! first, so this client itself always sees its own writes in order.
 //!
 //! Split commands spanning shards (MSET, MGET, DEL, ...) that follow each
-//! other in a pipeline run as one group, locked together (one message per
-//! shard, `multi::split_group`), each still atomic, as long as no two of
-//! them share a key; the next command of any other kind, or one sharing a
-//! key, waits for the group. A pipeline of cross-shard MSETs thus costs one
-//! round trip per shard, not one per command.
+//! other in a pipeline run concurrently too, each atomic under its own key
+//! locks, as long as no two of them share a key; the next command of any
+//! other kind, or one sharing a key, waits for the group. A pipeline of
+//! cross-shard MSETs thus costs about one round trip, not one per command.
 
 use super::admin;
 use super::shard::{ClientInfo, Handled, Shard};
@@ -411,10 +410,16 @@ impl Conn {
                 let (slot, c) = splits.pop().expect("one");
                 p.replies[slot].0 = Some(super::multi::run(&self.shard, c.db, c.spec, c.argv).await);
             } else {
-                let (slots, cmds): (Vec<usize>, Vec<Cmd>) = splits.into_iter().unzip();
-                let replies = super::multi::split_group(&self.shard, cmds).await;
-                for (slot, r) in slots.into_iter().zip(replies) {
-                    p.replies[slot].0 = Some(r);
+                let tasks: Vec<_> = splits
+                    .into_iter()
+                    .map(|(slot, c)| {
+                        let shard = self.shard.clone();
+                        let run = async move { super::multi::run(&shard, c.db, c.spec, c.argv).await };
+                        (slot, glommio::spawn_local(run))
+                    })
+                    .collect();
+                for (slot, t) in tasks {
+                    p.replies[slot].0 = Some(t.await);
                 }
             }
             self.shard.clock.set(crate::keyspace::now_ms());

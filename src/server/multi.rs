@@ -125,104 +125,17 @@ async fn split(
         release(shard, s, db, keys);
     }
     let reply = merge_replies(merge, replies, &positions, total_keys);
-    // The unit's number was taken while every key was locked.
+    // The unit's number was taken while every key was locked; send the
+    // whole command under it (or fill the number when nothing changed).
     if let Some(seq) = seq {
-        send_unit(shard, seq, db, &reply, argv);
+        let wrote = match &reply {
+            Reply::Int(n) => *n > 0,
+            r => !r.is_error(),
+        };
+        let cmds = if wrote { vec![argv] } else { Vec::new() };
+        shard.send_effect(seq, db, &cmds);
     }
     reply
-}
-
-/// Runs split commands with pairwise disjoint keys (a pipeline's group,
-/// see `conn.rs`) as one locking unit: one `LockRun` message per involved
-/// shard, in ascending order, carrying every command's part for it; the
-/// shards before the last hold their keys until all parts have run, as
-/// `split` does for one command. Each command is stamped where its own last
-/// part runs, when all its keys are locked. Replies in `cmds` order.
-pub async fn split_group(shard: &Rc<Shard>, cmds: Vec<Cmd>) -> Vec<Reply> {
-    struct Planned {
-        merge: Merge,
-        total: usize,
-        positions: Vec<Vec<usize>>,
-        replies: Vec<Reply>,
-        seq: Option<u64>,
-    }
-    type ShardParts = (Vec<(u8, Bytes)>, Vec<usize>, Vec<(Cmd, bool)>);
-    let mut plan = Vec::with_capacity(cmds.len());
-    let mut by_shard: Vec<(usize, ShardParts)> = Vec::new();
-    for (ci, cmd) in cmds.iter().enumerate() {
-        let Span::Split(merge) = cmd.spec.span else { unreachable!("only split commands are grouped") };
-        let parts = parts(shard, cmd.spec, &cmd.argv);
-        let last = parts.last().map_or(0, |(s, _)| *s);
-        let mut positions = Vec::with_capacity(parts.len());
-        for (s, p) in parts {
-            let at = match by_shard.iter().position(|(o, _)| *o == s) {
-                Some(at) => at,
-                None => {
-                    by_shard.push((s, Default::default()));
-                    by_shard.len() - 1
-                }
-            };
-            let (keys, owners, run) = &mut by_shard[at].1;
-            keys.extend(p.keys.into_iter().map(|k| (cmd.db, k)));
-            owners.push(ci);
-            run.push((Cmd { db: cmd.db, spec: cmd.spec, argv: p.argv }, s == last));
-            positions.push(p.positions);
-        }
-        let total = cmd.spec.key_indexes(cmd.argv.len()).count();
-        plan.push(Planned { merge, total, positions, replies: Vec::new(), seq: None });
-    }
-    by_shard.sort_unstable_by_key(|(s, _)| *s);
-    let last_shard = by_shard.last().map_or(0, |(s, _)| *s);
-    let mut held = Vec::new();
-    for (s, (keys, owners, run)) in by_shard {
-        let hold = s != last_shard;
-        let n = run.len();
-        let (send, keep) = if hold { (keys.clone(), Some(keys)) } else { (keys, None) };
-        let resp = shard.call(s, Req::LockRun { keys: send, cmds: run, hold }).await;
-        let out = match resp {
-            Resp::StampedMany(v) => v,
-            other => vec![(other.into_reply(), None); n],
-        };
-        for (ci, (reply, seq)) in owners.into_iter().zip(out) {
-            // Parts go out in shard order, so a command's replies line up
-            // with its positions; the last one carries its stamp.
-            plan[ci].replies.push(reply);
-            if seq.is_some() {
-                plan[ci].seq = seq;
-            }
-        }
-        if let Some(keys) = keep {
-            held.push((s, keys));
-        }
-    }
-    for (s, keys) in held {
-        if s == shard.id {
-            shard.handle(Req::UnlockKeys(keys));
-        } else {
-            shard.peer.notify(s, Req::UnlockKeys(keys));
-        }
-    }
-    plan.into_iter()
-        .zip(cmds)
-        .map(|(p, cmd)| {
-            let reply = merge_replies(p.merge, p.replies, &p.positions, p.total);
-            if let Some(seq) = p.seq {
-                send_unit(shard, seq, cmd.db, &reply, cmd.argv);
-            }
-            reply
-        })
-        .collect()
-}
-
-/// Sends a split command to the stream under its number: whole when it
-/// wrote, as an empty unit (filling the number) when it did not.
-fn send_unit(shard: &Shard, seq: u64, db: u8, reply: &Reply, argv: Vec<Bytes>) {
-    let wrote = match reply {
-        Reply::Int(n) => *n > 0,
-        r => !r.is_error(),
-    };
-    let cmds = if wrote { vec![argv] } else { Vec::new() };
-    shard.send_effect(seq, db, &cmds);
 }
 
 /// Combines per-shard replies; the first error wins.

@@ -126,11 +126,6 @@ enum Job {
         origin: usize,
         cmd: Cmd,
     },
-    /// Parts of a group of split commands; `lock`: keys to hold afterwards.
-    LockRun {
-        cmds: Vec<(Cmd, bool)>,
-        lock: Vec<LockKey>,
-    },
 }
 
 /// A request's answer: now, or later through a oneshot.
@@ -324,14 +319,6 @@ impl Shard {
                 let lock_keys: Vec<LockKey> = keys.iter().map(|k| (db, k.clone())).collect();
                 self.admit(lock_keys, Job::Lock { db, keys, then, hold })
             }
-            Req::LockRun { keys, cmds, hold } => {
-                let lock = if hold { keys.clone() } else { Vec::new() };
-                self.admit(keys, Job::LockRun { cmds, lock })
-            }
-            Req::UnlockKeys(keys) => {
-                self.unlock_keys(&keys);
-                Handled::Now(Resp::Done)
-            }
             Req::Exec { cmd, unlock } => {
                 let reply = self.run_full(&cmd, now_ms(), Emit::No).reply;
                 if let Some((db, keys)) = unlock {
@@ -477,22 +464,6 @@ impl Shard {
                 }
                 Resp::Replies(replies)
             }
-            Job::LockRun { cmds, lock } => {
-                let now = now_ms();
-                let out = cmds
-                    .iter()
-                    .map(|(cmd, last)| {
-                        let emit = if *last && cmd.spec.is_write() { Emit::Stamp } else { Emit::No };
-                        let ran = self.run_full(cmd, now, emit);
-                        (ran.reply, ran.seq)
-                    })
-                    .collect();
-                let mut locked = self.locked.borrow_mut();
-                for k in &lock {
-                    bump(&mut locked, k);
-                }
-                Resp::StampedMany(out)
-            }
             Job::Lock { db, keys, then, hold } => {
                 let resp = match then {
                     // The last lock of a split command takes the unit's
@@ -522,20 +493,6 @@ impl Shard {
                 drop_one(&mut locked, &(db, k.clone()));
             }
         }
-        self.after_unlock();
-    }
-
-    fn unlock_keys(self: &Rc<Self>, keys: &[LockKey]) {
-        {
-            let mut locked = self.locked.borrow_mut();
-            for k in keys {
-                drop_one(&mut locked, k);
-            }
-        }
-        self.after_unlock();
-    }
-
-    fn after_unlock(self: &Rc<Self>) {
         self.drain();
         let stalled = std::mem::take(&mut *self.stalled_ready.borrow_mut());
         self.ks.borrow_mut().ready.extend(stalled);
