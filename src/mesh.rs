@@ -45,11 +45,8 @@ pub enum Req {
         then: Option<Cmd>,
         hold: bool,
     },
-    /// Run a command under locks already held; release `unlock` afterwards.
-    Exec {
-        cmd: Cmd,
-        unlock: Option<(u8, Vec<Bytes>)>,
-    },
+    /// Run a command under locks already held.
+    Exec(Cmd),
     /// Read (and with `remove`, delete) a key's entry under a held lock.
     Take {
         db: u8,

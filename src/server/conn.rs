@@ -80,8 +80,8 @@ impl Pipeline {
         }
     }
 
-    /// Adds `cmd` to the group of concurrent split commands; false (and
-    /// nothing added) when it shares a key with one already there.
+    /// Adds `cmd` to the group of concurrent split commands, or hands it
+    /// back when it shares a key with one already there.
     fn add_split(&mut self, slot: usize, cmd: Cmd) -> Result<(), Cmd> {
         fn keys(c: &Cmd) -> impl Iterator<Item = &Bytes> {
             c.spec.keys_in(&c.argv).map(|i| &c.argv[i])
@@ -370,8 +370,6 @@ impl Conn {
         let now = crate::keyspace::now_ms();
         self.shard.clock.set(now);
         self.info.last_active.set(now);
-        p.replies.clear();
-        p.skip.clear();
         for argv in reqs.drain(..) {
             let reply = self.dispatch(io, argv, p).await;
             p.replies.push((reply, self.resp3));
@@ -385,7 +383,9 @@ impl Conn {
                 encode(out, r.as_ref().unwrap_or(&Reply::Nil), *resp3);
             }
         }
+        // Emptied for the next batch (the vectors keep their capacity).
         p.replies.clear();
+        p.skip.clear();
     }
 
     /// Sends every outbox, then runs the split group, and fills in the

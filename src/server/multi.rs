@@ -182,7 +182,7 @@ async fn unlock_all(shard: &Rc<Shard>, groups: Vec<(usize, u8, Vec<Bytes>)>) {
 
 async fn exec(shard: &Rc<Shard>, to: usize, db: u8, name: &[u8], argv: Vec<Bytes>) -> Reply {
     let spec = lookup(name).expect("internal command exists");
-    shard.call(to, Req::Exec { cmd: Cmd { db, spec, argv }, unlock: None }).await.into_reply()
+    shard.call(to, Req::Exec(Cmd { db, spec, argv })).await.into_reply()
 }
 
 /// Any other multi-key command, generically: lock every key, copy the

@@ -319,13 +319,7 @@ impl Shard {
                 let lock_keys: Vec<LockKey> = keys.iter().map(|k| (db, k.clone())).collect();
                 self.admit(lock_keys, Job::Lock { db, keys, then, hold })
             }
-            Req::Exec { cmd, unlock } => {
-                let reply = self.run_full(&cmd, now_ms(), Emit::No).reply;
-                if let Some((db, keys)) = unlock {
-                    self.unlock(db, &keys);
-                }
-                Handled::Now(Resp::Reply(reply))
-            }
+            Req::Exec(cmd) => Handled::Now(Resp::Reply(self.run_full(&cmd, now_ms(), Emit::No).reply)),
             Req::Take { db, key, remove } => {
                 if remove {
                     self.cow_key(db, &key);
