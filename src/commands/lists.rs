@@ -16,7 +16,7 @@ use super::flags::*;
 use super::sets::{numkeys, numkeys_positions};
 use super::{Args, CmdError, CmdResult, CommandSpec, Ctx, Exec, NO_KEYS, Span, keys};
 use crate::keyspace::{Db, List, Value};
-use crate::protocol::Reply;
+use crate::protocol::{Reply, bulk_array};
 use crate::util::{i64_bytes, parse_i64};
 use bytes::Bytes;
 
@@ -214,7 +214,8 @@ fn lrange(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     args.finish()?;
     let Some(l) = read_list(ctx, key)? else { return Ok(Reply::Array(Vec::new())) };
     let Some((from, to)) = clamp_range(start, end, l.len()) else { return Ok(Reply::Array(Vec::new())) };
-    Ok(Reply::Array(l.iter_from(from).take(to - from + 1).map(|e| bulk(&e)).collect()))
+    let n = to - from + 1;
+    Ok(bulk_array(n, l.iter_from(from).take(n)))
 }
 
 /// LINDEX key index — the key is looked up before the index is parsed.
@@ -478,7 +479,7 @@ pub(super) const COMMANDS: &[CommandSpec] = &[
 pub(super) mod script {
     use super::super::{Args, CmdError, Ctx, Exec, lookup};
     use crate::keyspace::Keyspace;
-    use crate::protocol::Reply;
+    use crate::protocol::{Reply, bulk_array};
     use bytes::Bytes;
 
     /// Runs one command line (`''` is an empty argument), arity check
@@ -509,6 +510,12 @@ pub(super) mod script {
             Reply::NilArray => "*nil".into(),
             Reply::Int(i) => format!(":{i}"),
             Reply::Bulk(b) => format!("${}", String::from_utf8_lossy(b)),
+            // A pre-encoded bulk array reads back as a request would.
+            Reply::Encoded(b) => {
+                let mut buf = bytes::BytesMut::from(&b[..]);
+                let items = crate::protocol::parse_request(&mut buf, &Default::default()).unwrap().unwrap();
+                format!("[{}]", items.iter().map(|e| format!("${}", String::from_utf8_lossy(e))).collect::<Vec<_>>().join(","))
+            }
             Reply::Error(e) => format!("-{}", String::from_utf8_lossy(e)),
             Reply::Array(a) => format!("[{}]", list(a)),
             // Shown as RESP2 sends it: one flat array.

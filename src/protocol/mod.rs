@@ -9,4 +9,4 @@ mod parse;
 mod reply;
 
 pub use parse::{Limits, ProtocolError, parse_request};
-pub use reply::{Reply, encode, encode_command, format_double};
+pub use reply::{Reply, bulk_array, encode, encode_command, format_double};

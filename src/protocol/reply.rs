@@ -32,6 +32,10 @@ pub enum Reply {
     Bool(bool),
     /// RESP3 verbatim string (`=`, format "txt"); a bulk string in RESP2.
     Verbatim(Bytes),
+    /// A reply already in RESP form that reads the same in RESP2 and RESP3
+    /// (an array of bulk strings): long replies built straight from a
+    /// value's storage, with no `Reply` and no allocation per element.
+    Encoded(Bytes),
 }
 
 impl Reply {
@@ -179,7 +183,24 @@ pub fn encode(out: &mut BytesMut, reply: &Reply, resp3: bool) {
             out.put_slice(b"\r\n");
         }
         Reply::Verbatim(b) => put_bulk(out, b),
+        Reply::Encoded(b) => out.put_slice(b),
     }
+}
+
+/// An array of bulk strings, encoded once: `*n` then each element. Used
+/// for long range replies (LRANGE), where a `Reply` per element would
+/// cost an allocation and a copy each.
+/// `items` must yield exactly `n` elements.
+pub fn bulk_array<E: AsRef<[u8]>>(n: usize, items: impl Iterator<Item = E>) -> Reply {
+    let mut out = BytesMut::with_capacity(16 + n * 16);
+    put_len(&mut out, b'*', n);
+    let mut count = 0;
+    for e in items {
+        put_bulk(&mut out, e.as_ref());
+        count += 1;
+    }
+    debug_assert_eq!(count, n, "bulk_array: element count");
+    Reply::Encoded(out.freeze())
 }
 
 /// Encodes a command as a RESP array of bulk strings (what a client or a

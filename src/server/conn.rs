@@ -28,7 +28,7 @@ use crate::mesh::{Cmd, Req, Resp};
 use crate::protocol::{Limits, Reply, encode, parse_request};
 use crate::route::{Owner, shard_of};
 use bytes::{Bytes, BytesMut};
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use futures_lite::AsyncWriteExt;
 use glommio::net::TcpStream;
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
@@ -149,6 +149,8 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream) {
 /// The socket and its read buffer. A blocked command keeps reading, so a
 /// disconnect cancels it and pipelined requests are kept for later.
 pub struct Io {
+    /// Declared before `stream`: leaves the epoll set before the close.
+    reg: super::readiness::Registration,
     stream: TcpStream,
     rbuf: BytesMut,
     chunk: Vec<u8>,
@@ -157,7 +159,7 @@ pub struct Io {
 impl Io {
     /// Reads once into the buffer; false on end of stream.
     async fn fill(&mut self, shard: &Shard) -> std::io::Result<bool> {
-        let n = self.stream.read(&mut self.chunk).await?;
+        let n = self.reg.read(&mut self.chunk).await?;
         self.rbuf.extend_from_slice(&self.chunk[..n]);
         let c = &shard.counters;
         c.net_input.set(c.net_input.get() + n as u64);
@@ -174,7 +176,8 @@ enum WaitEnd {
 
 impl Conn {
     async fn run(&mut self, stream: TcpStream) -> std::io::Result<()> {
-        let mut io = Io { stream, rbuf: BytesMut::with_capacity(READ_CHUNK), chunk: vec![0u8; READ_CHUNK] };
+        let reg = self.shard.readiness.register(stream.as_raw_fd())?;
+        let mut io = Io { reg, stream, rbuf: BytesMut::with_capacity(READ_CHUNK), chunk: vec![0u8; READ_CHUNK] };
         let mut out = BytesMut::with_capacity(READ_CHUNK);
         // Reused from batch to batch: no allocation per batch for them.
         let mut reqs = Vec::new();

@@ -10,6 +10,7 @@ mod config_cmd;
 mod conn;
 mod info;
 mod multi;
+mod readiness;
 
 mod shard;
 mod stream;
@@ -205,7 +206,9 @@ async fn shard_main(
     let hz = cfg.hz;
     let replica = cfg.replicaof.is_some();
     let peer = crate::mesh::Peer::new(senders, id, &dir).await;
-    let shard = Rc::new(Shard::new(id, cfg, peer, stop_tx, run_id, seq));
+    let readiness = readiness::Readiness::new().map_err(|e| format!("shard {id}: epoll: {e}"))?;
+    glommio::spawn_local(readiness.clone().run()).detach();
+    let shard = Rc::new(Shard::new(id, cfg, peer, stop_tx, run_id, seq, readiness));
     shard.replica.set(replica);
     for (_peer, rx) in receivers.streams() {
         let shard = shard.clone();

@@ -179,6 +179,8 @@ pub struct Shard {
     /// Wall clock read once per connection read batch (as Redis caches
     /// it per event-loop turn) for the commands run inline.
     pub clock: Cell<u64>,
+    /// Read readiness of this shard's client sockets.
+    pub readiness: Rc<super::readiness::Readiness>,
 }
 
 fn bump(map: &mut HashMap<LockKey, u32, Hasher>, k: &LockKey) {
@@ -202,6 +204,7 @@ impl Shard {
         shutdown: crossbeam_channel::Sender<&'static str>,
         run_id: String,
         seq: Arc<AtomicU64>,
+        readiness: Rc<super::readiness::Readiness>,
     ) -> Shard {
         let nshards = cfg.shards;
         Shard {
@@ -230,6 +233,7 @@ impl Shard {
             core: nshards,
             snapshot: RefCell::new(None),
             clock: Cell::new(now_ms()),
+            readiness,
         }
     }
 
