@@ -479,7 +479,7 @@ pub(super) const COMMANDS: &[CommandSpec] = &[
 pub(super) mod script {
     use super::super::{Args, CmdError, Ctx, Exec, lookup};
     use crate::keyspace::Keyspace;
-    use crate::protocol::{Reply, bulk_array};
+    use crate::protocol::Reply;
     use bytes::Bytes;
 
     /// Runs one command line (`''` is an empty argument), arity check
@@ -514,7 +514,14 @@ pub(super) mod script {
             Reply::Encoded(b) => {
                 let mut buf = bytes::BytesMut::from(&b[..]);
                 let items = crate::protocol::parse_request(&mut buf, &Default::default()).unwrap().unwrap();
-                format!("[{}]", items.iter().map(|e| format!("${}", String::from_utf8_lossy(e))).collect::<Vec<_>>().join(","))
+                format!(
+                    "[{}]",
+                    items
+                        .iter()
+                        .map(|e| format!("${}", String::from_utf8_lossy(e)))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
             }
             Reply::Error(e) => format!("-{}", String::from_utf8_lossy(e)),
             Reply::Array(a) => format!("[{}]", list(a)),

@@ -177,7 +177,8 @@ enum WaitEnd {
 impl Conn {
     async fn run(&mut self, stream: TcpStream) -> std::io::Result<()> {
         let reg = self.shard.readiness.register(stream.as_raw_fd())?;
-        let mut io = Io { reg, stream, rbuf: BytesMut::with_capacity(READ_CHUNK), chunk: vec![0u8; READ_CHUNK] };
+        let mut io =
+            Io { reg, stream, rbuf: BytesMut::with_capacity(READ_CHUNK), chunk: vec![0u8; READ_CHUNK] };
         let mut out = BytesMut::with_capacity(READ_CHUNK);
         // Reused from batch to batch: no allocation per batch for them.
         let mut reqs = Vec::new();

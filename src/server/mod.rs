@@ -9,6 +9,7 @@ mod client;
 mod config_cmd;
 mod conn;
 mod info;
+mod locks;
 mod multi;
 mod readiness;
 

@@ -13,7 +13,8 @@
 //! command, or waiting on another shard) may leave data unread: with level
 //! triggering the epoll fd would stay readable and the shard would spin.
 //! Every arrival after a short read raises an edge, which marks the slot
-//! ready whether or not its task is waiting yet, so no wake-up is lost.
+//! ready whether or not its task is waiting yet, so no wake-up is lost; a
+//! hang-up marks it closed for good.
 
 use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
@@ -28,6 +29,10 @@ const BATCH: usize = 256;
 #[derive(Default)]
 struct Slot {
     ready: bool,
+    /// The peer shut down or the socket failed: reads end without waiting.
+    /// (Data and the FIN often come in one edge; after a short read of the
+    /// data, no further edge would say the end is there to be read.)
+    closed: bool,
     waker: Option<Waker>,
 }
 
@@ -86,9 +91,8 @@ impl Readiness {
             }
             loop {
                 // SAFETY: `events` has room for BATCH entries; timeout 0.
-                let n = unsafe {
-                    libc::epoll_wait(self.epfd.as_raw_fd(), events.as_mut_ptr(), BATCH as i32, 0)
-                };
+                let n =
+                    unsafe { libc::epoll_wait(self.epfd.as_raw_fd(), events.as_mut_ptr(), BATCH as i32, 0) };
                 if n <= 0 {
                     break;
                 }
@@ -96,6 +100,8 @@ impl Readiness {
                 for ev in &events[..n as usize] {
                     if let Some(s) = slots.get_mut(ev.u64 as usize) {
                         s.ready = true;
+                        s.closed |=
+                            ev.events & (libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR) as u32 != 0;
                         if let Some(w) = s.waker.take() {
                             w.wake();
                         }
@@ -148,7 +154,7 @@ impl Registration {
         poll_fn(|cx| {
             let mut slots = self.set.slots.borrow_mut();
             let s = &mut slots[self.slot];
-            if s.ready {
+            if s.ready || s.closed {
                 s.ready = false;
                 s.waker = None;
                 Poll::Ready(())
@@ -168,7 +174,9 @@ impl Drop for Registration {
         // Explicitly: a dup of the socket (a replica handed to the
         // replication core) would otherwise keep it in the set.
         // SAFETY: valid epoll fd; the socket is still open (see `register`).
-        unsafe { libc::epoll_ctl(self.set.epfd.as_raw_fd(), libc::EPOLL_CTL_DEL, self.fd, std::ptr::null_mut()) };
+        unsafe {
+            libc::epoll_ctl(self.set.epfd.as_raw_fd(), libc::EPOLL_CTL_DEL, self.fd, std::ptr::null_mut())
+        };
         self.set.slots.borrow_mut()[self.slot] = Slot::default();
         self.set.free.borrow_mut().push(self.slot);
     }

@@ -9,14 +9,15 @@
 //! A simplified form of Dragonfly's VLL. A coordinator locks the keys it
 //! needs on each involved shard in ascending shard order, runs the parts,
 //! then unlocks. On a shard, an operation is *admitted* when none of its keys
-//! is locked or waiting in the queue; otherwise it joins the FIFO `queue`.
-//! Unlocking drains the queue from the front until an item is blocked again.
+//! is locked or waited for; otherwise it queues behind each of its keys
+//! (`locks.rs`) and runs when it is first in line on all of them.
 //! `Exec`, `Take`, `Put` and `Unlock` come from a lock holder and bypass
 //! admission. Deadlock freedom: a holder only ever waits for shards above
 //! those it holds, so the holder of the highest contested shard always
 //! progresses. When no lock is held and nothing waits (the common case),
 //! admission is two `is_empty` checks.
 
+use super::locks::Locks;
 use super::stream::Emit;
 use crate::commands::{Args, Ctx, Exec};
 use crate::config::Config;
@@ -103,13 +104,6 @@ pub struct Counters {
 
 pub(super) type LockKey = (u8, Bytes);
 
-/// An operation waiting for its keys.
-struct Waiter {
-    keys: Vec<LockKey>,
-    job: Job,
-    tx: msg::Sender<Resp>,
-}
-
 enum Job {
     Batch(Vec<Cmd>),
     /// A transaction's commands: one admission, run back to back,
@@ -155,9 +149,8 @@ pub struct Shard {
     pub run_id: String,
     pub shutdown: crossbeam_channel::Sender<&'static str>,
     pub peer: Rc<Peer>,
-    locked: RefCell<HashMap<LockKey, u32, Hasher>>,
-    queued: RefCell<HashMap<LockKey, u32, Hasher>>,
-    queue: RefCell<VecDeque<Waiter>>,
+    /// Held keys and the operations waiting for keys, with where to answer.
+    locks: RefCell<Locks<(Job, msg::Sender<Resp>)>>,
     rng: Cell<u64>,
     /// Blocked clients parked on this shard's keys, and per key their ids
     /// in the order they blocked (see `blocking.rs`).
@@ -183,19 +176,6 @@ pub struct Shard {
     pub readiness: Rc<super::readiness::Readiness>,
 }
 
-fn bump(map: &mut HashMap<LockKey, u32, Hasher>, k: &LockKey) {
-    *map.entry(k.clone()).or_insert(0) += 1;
-}
-
-fn drop_one(map: &mut HashMap<LockKey, u32, Hasher>, k: &LockKey) {
-    if let Some(n) = map.get_mut(k) {
-        *n -= 1;
-        if *n == 0 {
-            map.remove(k);
-        }
-    }
-}
-
 impl Shard {
     pub fn new(
         id: usize,
@@ -219,9 +199,7 @@ impl Shard {
             run_id,
             shutdown,
             peer: Rc::new(peer),
-            locked: RefCell::new(HashMap::default()),
-            queued: RefCell::new(HashMap::default()),
-            queue: RefCell::new(VecDeque::new()),
+            locks: RefCell::default(),
             rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (id as u64 + 1).wrapping_mul(now_ms() | 1)),
             blocked: RefCell::new(HashMap::new()),
             block_queues: RefCell::new(HashMap::default()),
@@ -356,7 +334,7 @@ impl Shard {
                 Handled::Now(Resp::Done)
             }
             Req::Unlock { db, keys } => {
-                self.unlock(db, &keys);
+                self.unlock(db, keys);
                 Handled::Now(Resp::Done)
             }
             Req::Block { id, origin, cmd } => {
@@ -409,27 +387,15 @@ impl Shard {
     }
 
     fn admits_all(&self) -> bool {
-        self.locked.borrow().is_empty() && self.queue.borrow().is_empty()
-    }
-
-    fn is_free(&self, keys: &[LockKey]) -> bool {
-        let locked = self.locked.borrow();
-        let queued = self.queued.borrow();
-        keys.iter().all(|k| !locked.contains_key(k) && !queued.contains_key(k))
+        self.locks.borrow().is_idle()
     }
 
     fn admit(self: &Rc<Self>, keys: Vec<LockKey>, job: Job) -> Handled {
-        if self.is_free(&keys) {
+        if self.locks.borrow().is_free(&keys) {
             return Handled::Now(self.run_job(job));
         }
-        {
-            let mut queued = self.queued.borrow_mut();
-            for k in &keys {
-                bump(&mut queued, k);
-            }
-        }
         let (tx, rx) = msg::oneshot();
-        self.queue.borrow_mut().push_back(Waiter { keys, job, tx });
+        self.locks.borrow_mut().enqueue(keys, (job, tx));
         Handled::Later(rx)
     }
 
@@ -474,54 +440,35 @@ impl Shard {
                     None => Resp::Done,
                 };
                 if hold {
-                    let mut locked = self.locked.borrow_mut();
-                    for k in keys {
-                        bump(&mut locked, &(db, k));
-                    }
+                    let keys: Vec<LockKey> = keys.into_iter().map(|k| (db, k)).collect();
+                    self.locks.borrow_mut().hold(&keys);
                 }
                 resp
             }
         }
     }
 
-    fn unlock(self: &Rc<Self>, db: u8, keys: &[Bytes]) {
-        {
-            let mut locked = self.locked.borrow_mut();
-            for k in keys {
-                drop_one(&mut locked, &(db, k.clone()));
-            }
-        }
-        self.drain();
+    fn unlock(self: &Rc<Self>, db: u8, keys: Vec<Bytes>) {
+        let freed = self.locks.borrow_mut().release(keys.into_iter().map(|k| (db, k)));
+        self.drain(freed);
         let stalled = std::mem::take(&mut *self.stalled_ready.borrow_mut());
         self.ks.borrow_mut().ready.extend(stalled);
     }
 
     /// True when a multi-shard operation holds a lock on any of `keys`.
     pub(super) fn any_locked(&self, keys: &[LockKey]) -> bool {
-        let locked = self.locked.borrow();
-        !locked.is_empty() && keys.iter().any(|k| locked.contains_key(k))
+        self.locks.borrow().any_held(keys)
     }
 
-    /// Runs queued operations from the front while their keys are not locked.
-    fn drain(self: &Rc<Self>) {
-        loop {
-            let waiter = {
-                let mut queue = self.queue.borrow_mut();
-                let Some(front) = queue.front() else { return };
-                let locked = self.locked.borrow();
-                if front.keys.iter().any(|k| locked.contains_key(k)) {
-                    return;
-                }
-                queue.pop_front().expect("front exists")
-            };
-            {
-                let mut queued = self.queued.borrow_mut();
-                for k in &waiter.keys {
-                    drop_one(&mut queued, k);
-                }
-            }
-            let resp = self.run_job(waiter.job);
-            waiter.tx.send(resp);
+    /// Runs the waiting operations that `keys` becoming free lets through,
+    /// and those that their running lets through in turn. A job that takes
+    /// holds takes them before the next candidate is looked at.
+    fn drain(self: &Rc<Self>, mut keys: Vec<LockKey>) {
+        while let Some(key) = keys.pop() {
+            let Some((ks, (job, tx))) = self.locks.borrow_mut().take_runnable(&key) else { continue };
+            keys.extend(ks);
+            let resp = self.run_job(job);
+            tx.send(resp);
         }
     }
 
