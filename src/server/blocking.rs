@@ -16,7 +16,7 @@
 //! A parked client that times out or disconnects sends `Unblock`; if it was
 //! served in the meantime, its reply is already on the way and it takes it.
 
-use super::shard::{LockKey, Shard};
+use super::shard::{DbKey, Shard};
 use crate::mesh::{Cmd, Req};
 use crate::protocol::Reply;
 use bytes::Bytes;
@@ -26,7 +26,7 @@ use std::rc::Rc;
 pub struct Blocked {
     /// Shard of the client's connection, where its `Wake` goes.
     pub origin: usize,
-    pub keys: Vec<LockKey>,
+    pub keys: Vec<DbKey>,
     /// The command to re-run; None for a watch.
     pub cmd: Option<Cmd>,
     /// What the client gets on timeout.
@@ -43,7 +43,7 @@ impl Shard {
         cmd: Option<Cmd>,
         timeout_reply: Reply,
     ) {
-        let keys: Vec<LockKey> = keys.into_iter().map(|k| (db, k)).collect();
+        let keys: Vec<DbKey> = keys.into_iter().map(|k| (db, k)).collect();
         {
             let mut queues = self.block_queues.borrow_mut();
             let mut ks = self.ks.borrow_mut();

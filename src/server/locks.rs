@@ -47,13 +47,13 @@ impl<T> Locks<T> {
     }
 
     /// True when any of `keys` is held.
-    pub fn any_held(&self, keys: &[LockKey]) -> bool {
-        !self.held.is_empty() && keys.iter().any(|k| self.held.contains_key(k))
+    pub fn any_held(&self, mut keys: impl Iterator<Item = LockKey>) -> bool {
+        !self.held.is_empty() && keys.any(|k| self.held.contains_key(&k))
     }
 
-    pub fn hold<'a>(&mut self, keys: impl IntoIterator<Item = &'a LockKey>) {
-        for k in keys {
-            *self.held.entry(k.clone()).or_insert(0) += 1;
+    pub fn hold(&mut self, keys: &[LockKey]) {
+        for &k in keys {
+            *self.held.entry(k).or_insert(0) += 1;
         }
     }
 
@@ -83,7 +83,7 @@ impl<T> Locks<T> {
             }
         };
         for k in &keys {
-            let q = self.queues.entry(k.clone()).or_default();
+            let q = self.queues.entry(*k).or_default();
             // A key named twice queues once.
             if q.back() != Some(&slot) {
                 q.push_back(slot);
@@ -122,10 +122,10 @@ impl<T> Locks<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bytes::Bytes;
+    use crate::server::shard::lock_key;
 
     fn k(s: &'static str) -> LockKey {
-        (0, Bytes::from_static(s.as_bytes()))
+        lock_key(0, s.as_bytes())
     }
 
     /// Runs everything that can run after `keys` moved, in the order found.
@@ -174,7 +174,7 @@ mod tests {
         l.hold(&[k("a"), k("a")]);
         l.enqueue(vec![k("a"), k("b"), k("a")], "w");
         assert!(l.release([k("a")]).is_empty(), "still held once");
-        assert!(l.any_held(&[k("a")]));
+        assert!(l.any_held([k("a")].into_iter()));
         let freed = l.release([k("a")]);
         assert_eq!(drain(&mut l, freed), vec!["w"]);
         assert!(l.is_idle());

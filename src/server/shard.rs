@@ -102,18 +102,29 @@ pub struct Counters {
     pub dirty: Cell<u64>,
 }
 
-pub(super) type LockKey = (u8, Bytes);
+/// A key with its database.
+pub(super) type DbKey = (u8, Bytes);
+
+/// What key locks are taken on: a 64-bit hash of (db, key), the same on
+/// every shard. No key is cloned to lock it, and the lock tables hash
+/// integers. Two keys with one hash would only wait for each other.
+pub(super) type LockKey = u64;
+
+pub(super) fn lock_key(db: u8, key: &[u8]) -> LockKey {
+    use std::hash::BuildHasher;
+    const SEED: u64 = 0x5eed_1c0c_4b1d_0f17;
+    foldhash::fast::FixedState::with_seed(SEED).hash_one((db, key))
+}
 
 enum Job {
     Batch(Vec<Cmd>),
     /// A transaction's commands: one admission, run back to back,
     /// replicated as one unit.
     Atomic(Vec<Cmd>),
+    /// Run `then` (if any) and keep `hold` locked until an `Unlock`.
     Lock {
-        db: u8,
-        keys: Vec<Bytes>,
         then: Option<Cmd>,
-        hold: bool,
+        hold: Option<Vec<LockKey>>,
     },
     Block {
         id: u64,
@@ -155,9 +166,9 @@ pub struct Shard {
     /// Blocked clients parked on this shard's keys, and per key their ids
     /// in the order they blocked (see `blocking.rs`).
     pub(super) blocked: RefCell<HashMap<u64, super::blocking::Blocked>>,
-    pub(super) block_queues: RefCell<HashMap<LockKey, VecDeque<u64>, Hasher>>,
+    pub(super) block_queues: RefCell<HashMap<DbKey, VecDeque<u64>, Hasher>>,
     /// Ready keys whose waiters must wait for a multi-shard lock to go.
-    pub(super) stalled_ready: RefCell<Vec<LockKey>>,
+    pub(super) stalled_ready: RefCell<Vec<DbKey>>,
     /// This shard's connections that wait for a `Wake`, by client id.
     pub parked: RefCell<HashMap<u64, msg::Sender<Option<Reply>>>>,
     /// The replication stream's sequence counter: the one value shared
@@ -298,8 +309,9 @@ impl Shard {
                 self.admit(keys, Job::Atomic(cmds))
             }
             Req::Lock { db, keys, then, hold } => {
-                let lock_keys: Vec<LockKey> = keys.iter().map(|k| (db, k.clone())).collect();
-                self.admit(lock_keys, Job::Lock { db, keys, then, hold })
+                let locks: Vec<LockKey> = keys.iter().map(|k| lock_key(db, k)).collect();
+                let hold = if hold { Some(locks.clone()) } else { None };
+                self.admit(locks, Job::Lock { then, hold })
             }
             Req::Exec(cmd) => Handled::Now(Resp::Reply(self.run_full(&cmd, now_ms(), Emit::No).reply)),
             Req::Take { db, key, remove } => {
@@ -428,20 +440,19 @@ impl Shard {
                 }
                 Resp::Replies(replies)
             }
-            Job::Lock { db, keys, then, hold } => {
+            Job::Lock { then, hold } => {
                 let resp = match then {
                     // The last lock of a split command takes the unit's
                     // number: every key of the command is locked now.
                     Some(cmd) => {
-                        let emit = if !hold && cmd.spec.is_write() { Emit::Stamp } else { Emit::No };
+                        let emit = if hold.is_none() && cmd.spec.is_write() { Emit::Stamp } else { Emit::No };
                         let ran = self.run_full(&cmd, now_ms(), emit);
                         Resp::Stamped(ran.reply, ran.seq)
                     }
                     None => Resp::Done,
                 };
-                if hold {
-                    let keys: Vec<LockKey> = keys.into_iter().map(|k| (db, k)).collect();
-                    self.locks.borrow_mut().hold(&keys);
+                if let Some(locks) = hold {
+                    self.locks.borrow_mut().hold(&locks);
                 }
                 resp
             }
@@ -449,15 +460,15 @@ impl Shard {
     }
 
     fn unlock(self: &Rc<Self>, db: u8, keys: Vec<Bytes>) {
-        let freed = self.locks.borrow_mut().release(keys.into_iter().map(|k| (db, k)));
+        let freed = self.locks.borrow_mut().release(keys.iter().map(|k| lock_key(db, k)));
         self.drain(freed);
         let stalled = std::mem::take(&mut *self.stalled_ready.borrow_mut());
         self.ks.borrow_mut().ready.extend(stalled);
     }
 
     /// True when a multi-shard operation holds a lock on any of `keys`.
-    pub(super) fn any_locked(&self, keys: &[LockKey]) -> bool {
-        self.locks.borrow().any_held(keys)
+    pub(super) fn any_locked(&self, keys: &[DbKey]) -> bool {
+        self.locks.borrow().any_held(keys.iter().map(|(db, k)| lock_key(*db, k)))
     }
 
     /// Runs the waiting operations that `keys` becoming free lets through,
@@ -667,7 +678,7 @@ pub(super) struct Ran {
     pub effects: Vec<Vec<Bytes>>,
 }
 
-/// The (db, key) pairs a command touches.
+/// The locks of the keys a command touches.
 fn cmd_keys(cmd: &Cmd) -> impl Iterator<Item = LockKey> + '_ {
-    cmd.spec.keys_in(&cmd.argv).map(move |i| (cmd.db, cmd.argv[i].clone()))
+    cmd.spec.keys_in(&cmd.argv).map(move |i| lock_key(cmd.db, &cmd.argv[i]))
 }
