@@ -407,26 +407,88 @@ fn stream_commands(raw: &mut common::Raw, want: usize) -> Vec<Vec<String>> {
     out
 }
 
-#[test]
-fn the_stream_carries_deterministic_effects() {
-    let master = Server::start();
-    let mut m = master.client();
-    let _: () = m.ok(&["SET", "before", "1"]);
-    // Attach by hand, as a replica does: REPLCONF, then PSYNC ? -1.
+/// Attaches to `master` by hand, as a replica does (REPLCONF, then PSYNC
+/// ? -1), reads the full sync and waits until the master lists the link
+/// as online. Returns the link and the RDB it received.
+fn attach_raw(master: &Server, listening_port: u16) -> (common::Raw, Vec<u8>) {
     let mut raw = common::Raw::connect(master.port());
-    assert_eq!(raw.cmd(&["REPLCONF", "listening-port", "4321"]), common::Frame::simple("OK"));
+    let port = listening_port.to_string();
+    assert_eq!(raw.cmd(&["REPLCONF", "listening-port", &port]), common::Frame::simple("OK"));
     assert_eq!(raw.cmd(&["REPLCONF", "capa", "psync2"]), common::Frame::simple("OK"));
     raw.send_cmd(&[b"PSYNC", b"?", b"-1"]);
     let full = raw_line(&mut raw);
     assert!(full.starts_with("+FULLRESYNC "), "{full}");
     let len: usize = raw_line(&mut raw).strip_prefix('$').expect("bulk RDB").parse().unwrap();
-    let rdb_bytes = raw.read_exact_bytes(len);
+    let rdb = raw.read_exact_bytes(len);
+    let mut m = master.client();
+    let tag = format!("port={port},state=online");
+    eventually(5, "raw replica online", || {
+        let text: String = m.ok(&["INFO", "replication"]);
+        text.contains(&tag)
+    });
+    (raw, rdb)
+}
+
+#[test]
+fn a_replica_that_stops_acknowledging_is_dropped_after_repl_timeout() {
+    let master = Server::start();
+    let mut m = master.client();
+    let _: () = m.ok(&["CONFIG", "SET", "repl-timeout", "2"]);
+    // A real replica acknowledges every second and must stay.
+    let replica = start_replica(&master, &[]);
+    let (mut raw, _) = attach_raw(&master, 4322);
+    assert_eq!(info_field(&mut m, "connected_slaves").as_deref(), Some("2"));
+    // The raw link never sends REPLCONF ACK.
+    eventually(10, "silent replica dropped", || {
+        info_field(&mut m, "connected_slaves").as_deref() == Some("1")
+    });
+    assert!(raw.is_closed(), "the master closes the silent replica's socket");
+    let kept = info_field(&mut m, "slave0").unwrap();
+    assert!(!kept.contains("port=4322"), "the acknowledging replica stays: {kept}");
+    let _: () = m.ok(&["SET", "after", "1"]);
+    eventually(5, "replica still follows", || {
+        replica.client().ok::<Option<String>>(&["GET", "after"]).as_deref() == Some("1")
+    });
+}
+
+#[test]
+fn a_replica_that_stops_reading_is_dropped_past_its_output_buffer_limit() {
+    let master = Server::start();
+    let mut m = master.client();
+    let _: () = m.ok(&["CONFIG", "SET", "client-output-buffer-limit", "replica 1mb 0 0"]);
+    let replica = start_replica(&master, &[]);
+    // Keeps acknowledging (so repl-timeout is not what drops it) but never
+    // reads: the stream piles up in the socket buffers, then in the
+    // master's buffer for this replica.
+    let (mut raw, _) = attach_raw(&master, 4323);
+    let value = "v".repeat(512 * 1024);
+    let mut sent = 0;
+    while info_field(&mut m, "connected_slaves").as_deref() == Some("2") {
+        assert!(sent < 200, "100 MB written and the stalled replica is still connected");
+        let _: () = m.ok(&["SET", &format!("big{sent}"), &value]);
+        raw.send_cmd(&[b"REPLCONF", b"ACK", b"0"]);
+        sent += 1;
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(info_field(&mut m, "connected_slaves").as_deref(), Some("1"));
+    assert!(!info_field(&mut m, "slave0").unwrap().contains("port=4323"));
+    // The replica that reads got every write; the master never slowed down.
+    let last = format!("big{}", sent - 1);
+    eventually(10, "replica has every write", || {
+        let mut r = replica.client();
+        r.ok::<i64>(&["STRLEN", &last]) == value.len() as i64 && r.ok::<i64>(&["DBSIZE"]) == sent as i64
+    });
+}
+
+#[test]
+fn the_stream_carries_deterministic_effects() {
+    let master = Server::start();
+    let mut m = master.client();
+    let _: () = m.ok(&["SET", "before", "1"]);
+    let (mut raw, rdb_bytes) = attach_raw(&master, 4321);
     let mut loaded = Vec::new();
     ringkv::persistence::rdb::load(&rdb_bytes, |k| loaded.push(k.key)).expect("a valid RDB");
     assert_eq!(loaded, vec![bytes::Bytes::from_static(b"before")]);
-    eventually(5, "replica online", || {
-        info_field(&mut m, "slave0").is_some_and(|s| s.contains("state=online"))
-    });
     assert!(info_field(&mut m, "slave0").unwrap().contains("port=4321"));
 
     let a = key_on_shard("a", 0, 2);
