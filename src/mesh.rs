@@ -84,6 +84,27 @@ pub enum Req {
     Unblock {
         id: u64,
     },
+    /// WATCH: client `id` watches `keys` of `db` here.
+    CasWatch {
+        id: u64,
+        db: u8,
+        keys: Vec<Bytes>,
+    },
+    /// UNWATCH: forget client `id`'s watched keys here.
+    CasUnwatch {
+        id: u64,
+    },
+    /// Whether client `id`'s watched keys here are untouched: `Reply::Bool`.
+    CasCheck {
+        id: u64,
+    },
+    /// EXEC of a watching client whose transaction and watched keys are all
+    /// here: admitted on both, runs only if the watch is clean; aborted,
+    /// answers `Reply(NilArray)`.
+    AtomicCas {
+        id: u64,
+        cmds: Vec<Cmd>,
+    },
     /// A parked client was served (`Some`) or should retry (`None`).
     /// Fire-and-forget: sent with tag [`NO_REPLY`].
     Wake {

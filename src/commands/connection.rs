@@ -3,7 +3,7 @@
 //! their table rows.
 
 use super::flags::*;
-use super::{CommandSpec, ConnCmd, Exec, NO_KEYS};
+use super::{CommandSpec, ConnCmd, Exec, NO_KEYS, keys};
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[CommandSpec] = &[
@@ -17,5 +17,7 @@ pub(super) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("multi", 1, NOSCRIPT | LOADING | STALE | FAST, NO_KEYS, Exec::Conn(ConnCmd::Multi), "transactions", "Starts a transaction."),
     CommandSpec::new("exec", 1, NOSCRIPT | LOADING | STALE | SKIP_MONITOR, NO_KEYS, Exec::Conn(ConnCmd::ExecTx), "transactions", "Executes all commands in a transaction."),
     CommandSpec::new("discard", 1, NOSCRIPT | LOADING | STALE | FAST, NO_KEYS, Exec::Conn(ConnCmd::Discard), "transactions", "Discards a transaction."),
+    CommandSpec::new("watch", -2, NOSCRIPT | LOADING | STALE | FAST, keys(1, -1, 1), Exec::Conn(ConnCmd::Watch), "transactions", "Monitors changes to keys to determine the execution of a transaction."),
+    CommandSpec::new("unwatch", 1, NOSCRIPT | LOADING | STALE | FAST, NO_KEYS, Exec::Conn(ConnCmd::Unwatch), "transactions", "Forgets about watched keys of a transaction."),
     CommandSpec::new("quit", -1, NO_AUTH | STALE | FAST | LOADING, NO_KEYS, Exec::Conn(ConnCmd::Quit), "connection", "Closes the connection."),
 ];

@@ -135,6 +135,8 @@ pub enum ConnCmd {
     Multi,
     ExecTx,
     Discard,
+    Watch,
+    Unwatch,
     Replicaof,
     Wait,
 }

@@ -38,6 +38,7 @@ pub async fn run(conn: &mut Conn, cmd: ConnCmd, argv: Vec<Bytes>) -> Reply {
             conn.authed = conn.shard.cfg.borrow().requirepass.is_none();
             conn.multi = None;
             conn.multi_err = false;
+            conn.unwatch();
             Ok(Reply::simple("RESET"))
         }
         ConnCmd::Auth => auth(conn, &argv),
@@ -66,7 +67,11 @@ pub async fn run(conn: &mut Conn, cmd: ConnCmd, argv: Vec<Bytes>) -> Reply {
         ConnCmd::Replicaof => replicaof(conn, &argv).await,
         ConnCmd::Wait => wait(conn, &argv).await,
         // Handled by the connection loop itself (socket hand-off, transactions).
-        ConnCmd::Psync | ConnCmd::Multi | ConnCmd::ExecTx | ConnCmd::Discard => {
+        ConnCmd::Unwatch => {
+            conn.unwatch();
+            Ok(Reply::Ok)
+        }
+        ConnCmd::Psync | ConnCmd::Multi | ConnCmd::ExecTx | ConnCmd::Discard | ConnCmd::Watch => {
             Err(CmdError::other("ERR internal: command outside the connection loop"))
         }
     };

@@ -53,6 +53,8 @@ pub struct Conn {
     /// Commands queued after MULTI, and whether one was refused (EXECABORT).
     pub(super) multi: Option<Vec<Vec<Bytes>>>,
     pub(super) multi_err: bool,
+    /// Keys under WATCH (`watch.rs` keeps them on their shards).
+    watched: Vec<(u8, Bytes)>,
 }
 
 /// Replies of one read batch, some still awaited from other shards.
@@ -139,10 +141,12 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream) {
         handoff: None,
         multi: None,
         multi_err: false,
+        watched: Vec::new(),
     };
     if let Err(e) = conn.run(stream).await {
         tracing::debug!("client {id}: {e}");
     }
+    conn.unwatch();
     shard.clients.borrow_mut().remove(&id);
 }
 
@@ -465,6 +469,9 @@ impl Conn {
             self.multi_err |= self.multi.is_some();
             return Some(Reply::error("READONLY You can't write against a read only replica."));
         }
+        if self.multi.is_some() && matches!(spec.exec, Exec::Conn(ConnCmd::Watch)) {
+            return Some(Reply::error("ERR WATCH inside MULTI is not allowed"));
+        }
         if let Some(queue) = self.multi.as_mut() {
             let control = matches!(
                 spec.exec,
@@ -545,18 +552,33 @@ impl Conn {
                 Reply::Ok
             }),
             Exec::Conn(ConnCmd::Discard) => Some(match self.multi.take() {
-                Some(_) => Reply::Ok,
+                Some(_) => {
+                    self.unwatch();
+                    Reply::Ok
+                }
                 None => Reply::error("ERR DISCARD without MULTI"),
             }),
+            Exec::Conn(ConnCmd::Watch) => {
+                self.flush(p).await;
+                Some(self.watch(db, &argv[1..]).await)
+            }
+            Exec::Conn(ConnCmd::Unwatch) => {
+                self.unwatch();
+                Some(Reply::Ok)
+            }
             Exec::Conn(ConnCmd::ExecTx) => {
                 let Some(queued) = self.multi.take() else {
                     return Some(Reply::error("ERR EXEC without MULTI"));
                 };
                 if std::mem::take(&mut self.multi_err) {
+                    self.unwatch();
                     return Some(Reply::error("EXECABORT Transaction discarded because of previous errors."));
                 }
                 self.flush(p).await;
-                let r = Box::pin(self.exec_tx(io, queued)).await;
+                let watched = std::mem::take(&mut self.watched);
+                let r = Box::pin(self.exec_tx(io, queued, &watched)).await;
+                self.watched = watched;
+                self.unwatch();
                 Some(self.tick(r))
             }
             Exec::Conn(cc) => {
@@ -575,17 +597,32 @@ impl Conn {
     /// (`multi::gather_cmds`). PING, ECHO, SELECT and TIME are answered
     /// here in order. A transaction holding any other server command (INFO,
     /// FLUSHALL, CLIENT, ...) runs command by command, not atomically.
-    async fn exec_tx(&mut self, io: &mut Io, queued: Vec<Vec<Bytes>>) -> Reply {
+    async fn exec_tx(&mut self, io: &mut Io, queued: Vec<Vec<Bytes>>, watched: &[(u8, Bytes)]) -> Reply {
         let simple = queued.iter().all(|argv| {
             lookup(&argv[0]).is_some_and(|s| {
                 matches!(
                     s.exec,
                     Exec::Shard(_)
-                        | Exec::Conn(ConnCmd::Ping | ConnCmd::Echo | ConnCmd::Select | ConnCmd::Time)
+                        | Exec::Conn(
+                            ConnCmd::Ping
+                                | ConnCmd::Echo
+                                | ConnCmd::Select
+                                | ConnCmd::Time
+                                | ConnCmd::Unwatch
+                        )
                 )
             })
         });
+        let id = self.info.id;
+        let watch_shards: std::collections::BTreeSet<usize> =
+            watched.iter().map(|(_, k)| shard_of(k, self.shard.nshards)).collect();
         if !simple {
+            // Not atomic anyway (see above): check the watch, then run.
+            for &s in &watch_shards {
+                if !matches!(self.shard.call(s, Req::CasCheck { id }).await, Resp::Reply(Reply::Bool(true))) {
+                    return Reply::NilArray;
+                }
+            }
             let mut replies = Vec::with_capacity(queued.len());
             for argv in queued {
                 let mut p = Pipeline::new(self.shard.nshards, 1);
@@ -614,20 +651,62 @@ impl Conn {
                 }
             }
         }
+        owners.extend(watch_shards.iter().copied());
         let results = match owners.len() {
             0 | 1 => {
                 let owner = owners.into_iter().next().unwrap_or(self.shard.id);
-                match self.shard.call(owner, Req::Atomic(cmds)).await {
+                let req = if watched.is_empty() { Req::Atomic(cmds) } else { Req::AtomicCas { id, cmds } };
+                match self.shard.call(owner, req).await {
                     Resp::Replies(v) => v,
+                    Resp::Reply(Reply::NilArray) => return Reply::NilArray,
                     other => vec![other.into_reply()],
                 }
             }
-            _ => super::multi::gather_cmds(&self.shard, cmds, None).await.0,
+            _ => {
+                let cas = (!watched.is_empty()).then_some((id, watched));
+                match super::multi::gather_cmds(&self.shard, cmds, None, cas).await {
+                    Some((replies, _)) => replies,
+                    None => return Reply::NilArray,
+                }
+            }
         };
         let mut results = results.into_iter();
         Reply::Array(
             replies.into_iter().map(|r| r.or_else(|| results.next()).unwrap_or(Reply::Nil)).collect(),
         )
+    }
+
+    /// WATCH key [key ...]: registers the keys on their shards.
+    async fn watch(&mut self, db: u8, keys: &[Bytes]) -> Reply {
+        let id = self.info.id;
+        let mut by_shard: std::collections::BTreeMap<usize, Vec<Bytes>> = Default::default();
+        for k in keys {
+            if !self.watched.iter().any(|(d, w)| *d == db && w == k) {
+                self.watched.push((db, k.clone()));
+                by_shard.entry(shard_of(k, self.shard.nshards)).or_default().push(k.clone());
+            }
+        }
+        for (s, keys) in by_shard {
+            self.shard.call(s, Req::CasWatch { id, db, keys }).await;
+        }
+        Reply::Ok
+    }
+
+    /// Forgets every watched key (UNWATCH, EXEC, DISCARD, RESET, close).
+    pub(super) fn unwatch(&mut self) {
+        if self.watched.is_empty() {
+            return;
+        }
+        let shards: std::collections::BTreeSet<usize> =
+            self.watched.drain(..).map(|(_, k)| shard_of(&k, self.shard.nshards)).collect();
+        let id = self.info.id;
+        for s in shards {
+            if s == self.shard.id {
+                self.shard.handle(Req::CasUnwatch { id });
+            } else {
+                self.shard.peer.notify(s, Req::CasUnwatch { id });
+            }
+        }
     }
 
     /// Refreshes the shard's cached clock after a command that may have

@@ -15,6 +15,7 @@ mod readiness;
 
 mod shard;
 mod stream;
+mod watch;
 
 use crate::config::Config;
 use crate::mesh::Msg;

@@ -201,28 +201,49 @@ pub async fn gather(
     argv: Vec<Bytes>,
     watch: Option<u64>,
 ) -> (Reply, Option<Block>) {
-    let (mut replies, block) = gather_cmds(shard, vec![Cmd { db, spec, argv }], watch).await;
+    let (mut replies, block) =
+        gather_cmds(shard, vec![Cmd { db, spec, argv }], watch, None).await.expect("no WATCH to fail");
     (replies.pop().unwrap_or(Reply::Nil), block)
 }
 
 /// Runs `cmds` in order as one atomic unit over keys on any shards (the
 /// body of EXEC when a transaction spans shards), replicated as one unit.
+/// With `cas = Some((client, its watched keys))`, the watched keys are
+/// locked too and the unit runs only if no shard saw one touched; `None`
+/// when the watch failed (EXEC answers a null array).
 pub async fn gather_cmds(
     shard: &Rc<Shard>,
     cmds: Vec<Cmd>,
     watch: Option<u64>,
-) -> (Vec<Reply>, Option<Block>) {
+    cas: Option<(u64, &[(u8, Bytes)])>,
+) -> Option<(Vec<Reply>, Option<Block>)> {
     // Every (db, key) the commands touch, locked in (shard, db) order.
     let mut keys: Vec<(u8, Bytes)> =
         cmds.iter().flat_map(|c| c.spec.keys_in(&c.argv).map(|i| (c.db, c.argv[i].clone()))).collect();
     keys.sort();
     keys.dedup();
     let mut by_group: BTreeMap<(usize, u8), Vec<Bytes>> = BTreeMap::new();
-    for (db, k) in &keys {
-        by_group.entry((shard_of(k, shard.nshards), *db)).or_default().push(k.clone());
+    let watched = cas.map_or(&[][..], |(_, w)| w);
+    for (db, k) in keys.iter().chain(watched) {
+        let group = by_group.entry((shard_of(k, shard.nshards), *db)).or_default();
+        if !group.contains(k) {
+            group.push(k.clone());
+        }
     }
     let groups: Vec<(usize, u8, Vec<Bytes>)> = by_group.into_iter().map(|((s, db), k)| (s, db, k)).collect();
     lock_all(shard, &groups).await;
+    if let Some((id, watched)) = cas {
+        let shards: std::collections::BTreeSet<usize> =
+            watched.iter().map(|(_, k)| shard_of(k, shard.nshards)).collect();
+        let mut clean = true;
+        for s in shards {
+            clean &= matches!(shard.call(s, Req::CasCheck { id }).await, Resp::Reply(Reply::Bool(true)));
+        }
+        if !clean {
+            unlock_all(shard, groups).await;
+            return None;
+        }
+    }
 
     let mut pending = Vec::with_capacity(keys.len());
     for (db, k) in &keys {
@@ -297,7 +318,7 @@ pub async fn gather_cmds(
         }
     }
     unlock_all(shard, groups).await;
-    (replies, block)
+    Some((replies, block))
 }
 
 fn ordered(a: (usize, u8, Bytes), b: (usize, u8, Bytes)) -> Vec<(usize, u8, Vec<Bytes>)> {

@@ -121,6 +121,8 @@ enum Job {
     /// A transaction's commands: one admission, run back to back,
     /// replicated as one unit.
     Atomic(Vec<Cmd>),
+    /// A transaction under WATCH: runs only if client `.0`'s watch is clean.
+    AtomicCas(u64, Vec<Cmd>),
     /// Run `then` (if any) and keep `hold` locked until an `Unlock`.
     Lock {
         then: Option<Cmd>,
@@ -183,6 +185,8 @@ pub struct Shard {
     /// Wall clock read once per connection read batch (as Redis caches
     /// it per event-loop turn) for the commands run inline.
     pub clock: Cell<u64>,
+    /// Keys clients WATCH on this shard (`watch.rs`).
+    pub(super) watches: RefCell<super::watch::Watches>,
     /// Read readiness of this shard's client sockets.
     pub readiness: Rc<super::readiness::Readiness>,
 }
@@ -223,6 +227,7 @@ impl Shard {
             snapshot: RefCell::new(None),
             clock: Cell::new(now_ms()),
             readiness,
+            watches: RefCell::default(),
         }
     }
 
@@ -304,6 +309,20 @@ impl Shard {
                 let keys = cmds.iter().flat_map(cmd_keys).collect();
                 self.admit(keys, Job::Batch(cmds))
             }
+            Req::AtomicCas { id, cmds } => {
+                let mut keys: Vec<LockKey> = cmds.iter().flat_map(cmd_keys).collect();
+                keys.extend(self.watched_by(id).iter().map(|(db, k)| lock_key(*db, k)));
+                self.admit(keys, Job::AtomicCas(id, cmds))
+            }
+            Req::CasWatch { id, db, keys } => {
+                self.watch_keys(id, db, keys);
+                Handled::Now(Resp::Done)
+            }
+            Req::CasUnwatch { id } => {
+                self.unwatch(id);
+                Handled::Now(Resp::Done)
+            }
+            Req::CasCheck { id } => Handled::Now(Resp::Reply(Reply::Bool(self.watch_clean(id)))),
             Req::Atomic(cmds) => {
                 let keys = cmds.iter().flat_map(cmd_keys).collect();
                 self.admit(keys, Job::Atomic(cmds))
@@ -317,6 +336,7 @@ impl Shard {
             Req::Take { db, key, remove } => {
                 if remove {
                     self.cow_key(db, &key);
+                    self.watch_touch(db, &key);
                 }
                 let now = now_ms();
                 let mut ks = self.ks.borrow_mut();
@@ -331,6 +351,7 @@ impl Shard {
             }
             Req::Put { db, key, entry } => {
                 self.cow_key(db, &key);
+                self.watch_touch(db, &key);
                 let mut ks = self.ks.borrow_mut();
                 match entry {
                     Some(e) => {
@@ -426,7 +447,8 @@ impl Shard {
                 }
             }
             Job::Batch(cmds) => Resp::Replies(self.run_batch(&cmds)),
-            Job::Atomic(cmds) => {
+            Job::AtomicCas(id, _) if !self.watch_clean(id) => Resp::Reply(Reply::NilArray),
+            Job::Atomic(cmds) | Job::AtomicCas(_, cmds) => {
                 let now = now_ms();
                 let mut replies = Vec::with_capacity(cmds.len());
                 let mut effects = Vec::new();
@@ -505,6 +527,8 @@ impl Shard {
             }
         };
         self.cow_for(cmd);
+        let watched = !self.watches.borrow().is_empty();
+        let before = if watched { self.watch_before(cmd) } else { Vec::new() };
         let (max_bulk, enc) = {
             let cfg = self.cfg.borrow();
             (cfg.proto_max_bulk_len, cfg.enc)
@@ -517,6 +541,9 @@ impl Shard {
         let reply = f(&mut ctx, &mut args).unwrap_or_else(Reply::from);
         let (dirty, block, effects) = (ctx.dirty, ctx.block.take(), ctx.effects.take());
         drop(ks);
+        if watched {
+            self.watch_after(cmd, dirty, before);
+        }
         if dirty > 0 {
             self.counters.dirty.set(self.counters.dirty.get() + dirty);
         }
