@@ -112,6 +112,18 @@ fn what_counts_as_touching_a_watched_key() {
     let _: i64 = other.ok(&["MOVE", "m", "3"]);
     assert_eq!(transaction(&mut c, &[&["SET", "x", "5"]]), Value::Nil);
     assert_eq!(get(&mut c, "x").as_deref(), Some("4"));
+
+    // SWAPDB: a watched key that appears by the swap is touched; a
+    // refused SWAPDB touches nothing.
+    let _: () = c.ok(&["WATCH", "w"]);
+    assert_eq!(other.err(&["SWAPDB", "0", "99"]), "ERR DB index is out of range");
+    assert_ne!(transaction(&mut c, &[&["SET", "x", "6"]]), Value::Nil);
+    let _: () = other.ok(&["SELECT", "1"]);
+    let _: () = other.ok(&["SET", "w", "in db 1"]);
+    let _: () = c.ok(&["WATCH", "w"]);
+    let _: () = other.ok(&["SWAPDB", "0", "1"]);
+    assert_eq!(transaction(&mut c, &[&["SET", "x", "7"]]), Value::Nil);
+    assert_eq!(get(&mut c, "w").as_deref(), Some("in db 1"));
 }
 
 #[test]

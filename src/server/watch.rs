@@ -104,72 +104,53 @@ impl Shard {
     /// will empty or replace, if they exist now.
     pub(super) fn watch_before(&self, cmd: &Cmd) -> Vec<DbKey> {
         let w = self.watches.borrow();
-        if w.is_empty() || !cmd.spec.is_write() {
-            return Vec::new();
+        match wide_dbs(cmd) {
+            Some(dbs) if !w.is_empty() => self.existing(&w, &dbs),
+            _ => Vec::new(),
         }
-        let dbs: Vec<Option<u8>> = match cmd.spec.name {
-            "flushdb" => vec![Some(cmd.db)],
-            "flushall" => vec![None],
-            "swapdb" => cmd.argv[1..]
-                .iter()
-                .filter_map(|a| crate::util::parse_i64(a))
-                .map(|d| u8::try_from(d).ok())
-                .collect(),
-            _ => return Vec::new(),
-        };
-        let now = now_ms();
-        let mut ks = self.ks.borrow_mut();
-        let mut out = Vec::new();
-        for db in dbs {
-            for (d, key) in w.watched_in(db) {
-                if (d as usize) < crate::keyspace::NUM_DBS && ks.db(d as usize).contains(&key, now) {
-                    out.push((d, key));
-                }
-            }
-        }
-        out
     }
 
     /// After a command ran: touches the watched keys it changed. `before`
     /// is what [`Shard::watch_before`] found.
     pub(super) fn watch_after(&self, cmd: &Cmd, dirty: u64, before: Vec<DbKey>) {
-        let mut w = self.watches.borrow_mut();
-        if w.is_empty() {
+        if dirty == 0 || !cmd.spec.is_write() || self.watches.borrow().is_empty() {
             return;
         }
-        for k in &before {
+        let after = match wide_dbs(cmd) {
+            // SWAPDB: also the keys that appear by the swap.
+            Some(dbs) if cmd.spec.name == "swapdb" => self.existing(&self.watches.borrow(), &dbs),
+            _ => Vec::new(),
+        };
+        let mut w = self.watches.borrow_mut();
+        for k in before.iter().chain(&after) {
             w.touch(k);
         }
-        if dirty == 0 || !cmd.spec.is_write() {
-            return;
-        }
-        if cmd.spec.name == "swapdb" {
-            // A key that did not exist but appears by the swap.
-            let dbs: Vec<u8> = cmd.argv[1..]
-                .iter()
-                .filter_map(|a| crate::util::parse_i64(a))
-                .filter_map(|d| u8::try_from(d).ok())
-                .collect();
-            let now = now_ms();
-            let mut ks = self.ks.borrow_mut();
-            for db in dbs {
-                for (d, key) in w.watched_in(Some(db)) {
-                    if (d as usize) < crate::keyspace::NUM_DBS && ks.db(d as usize).contains(&key, now) {
-                        w.touch(&(d, key));
-                    }
-                }
-            }
+        if wide_dbs(cmd).is_some() {
             return;
         }
         for i in cmd.spec.keys_in(&cmd.argv) {
             w.touch(&(cmd.db, cmd.argv[i].clone()));
         }
         if cmd.spec.name == "move"
-            && let Some(to) =
-                cmd.argv.get(2).and_then(|a| crate::util::parse_i64(a)).and_then(|d| u8::try_from(d).ok())
+            && let Some(to) = cmd.argv.get(2).and_then(|a| db_index(a))
         {
             w.touch(&(to, cmd.argv[1].clone()));
         }
+    }
+
+    /// The watched keys of databases `dbs` (`None`: all) that exist now.
+    fn existing(&self, w: &Watches, dbs: &[Option<u8>]) -> Vec<DbKey> {
+        let now = now_ms();
+        let mut ks = self.ks.borrow_mut();
+        let mut out = Vec::new();
+        for &db in dbs {
+            for (d, key) in w.watched_in(db) {
+                if ks.db(d as usize).contains(&key, now) {
+                    out.push((d, key));
+                }
+            }
+        }
+        out
     }
 
     /// A key written outside `run_full` (a multi-shard command's write-back).
@@ -179,4 +160,22 @@ impl Shard {
             w.touch(&(db, key.clone()));
         }
     }
+}
+
+/// The databases a database-wide write empties or replaces (`None` in the
+/// list: all of them); `None` for any other command.
+fn wide_dbs(cmd: &Cmd) -> Option<Vec<Option<u8>>> {
+    match cmd.spec.name {
+        "flushdb" => Some(vec![Some(cmd.db)]),
+        "flushall" => Some(vec![None]),
+        "swapdb" => Some(cmd.argv[1..].iter().filter_map(|a| db_index(a)).map(Some).collect()),
+        _ => None,
+    }
+}
+
+/// A database index argument, when valid.
+fn db_index(arg: &[u8]) -> Option<u8> {
+    crate::util::parse_i64(arg)
+        .filter(|&d| (0..crate::keyspace::NUM_DBS as i64).contains(&d))
+        .map(|d| d as u8)
 }
