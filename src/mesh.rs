@@ -164,6 +164,9 @@ pub enum Req {
         db: u8,
         argv: Vec<Bytes>,
     },
+    /// Run a MULTI/EXEC unit from the master whose keys span shards, as one
+    /// atomic unit under key locks.
+    CoordinateTx(Vec<Cmd>),
 }
 
 /// How shards resume after a cut.

@@ -216,6 +216,52 @@ fn replica_never_shows_a_later_write_without_an_earlier_one() {
 }
 
 #[test]
+fn a_replica_applies_a_transaction_as_one_unit() {
+    let master = Server::start();
+    let replica = start_replica(&master, &[]);
+    // One transaction over two shards, one over a single shard.
+    let (a, b) = (key_on_shard("a", 0, 2), key_on_shard("b", 1, 2));
+    let (c, d) = ("{t}c".to_string(), "{t}d".to_string());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let stop = stop.clone();
+        let keys = [a.clone(), b.clone(), c.clone(), d.clone()];
+        let mut r = replica.client();
+        std::thread::spawn(move || {
+            let mut checks = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                // MGET is atomic on the replica too: it sees both or neither.
+                let v: Vec<Option<i64>> = r.ok(&["MGET", &keys[0], &keys[1], &keys[2], &keys[3]]);
+                assert_eq!(v[0], v[1], "replica shows half a transaction: {v:?}");
+                assert_eq!(v[2], v[3], "replica shows half a transaction: {v:?}");
+                checks += 1;
+            }
+            checks
+        })
+    };
+    let mut m = master.client();
+    for _ in 0..1000 {
+        for (x, y) in [(&a, &b), (&c, &d)] {
+            let _: () = m.ok(&["MULTI"]);
+            let _: String = m.ok(&["INCR", x]);
+            let _: String = m.ok(&["INCR", y]);
+            let _: Vec<i64> = m.ok(&["EXEC"]);
+        }
+    }
+    let mut r = replica.client();
+    eventually(10, "replica caught up", || r.ok::<Option<String>>(&["GET", &d]).as_deref() == Some("1000"));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(reader.join().unwrap() > 10);
+    assert_same_data(&master, &replica);
+    // The offsets agree: the units were counted whole.
+    let mut mc = master.client();
+    let mut rc = replica.client();
+    eventually(5, "offsets agree", || {
+        info_field(&mut mc, "master_repl_offset") == info_field(&mut rc, "master_repl_offset")
+    });
+}
+
+#[test]
 fn killed_replica_is_dropped_and_resyncs_when_back() {
     let master = Server::start();
     let mut m = master.client();

@@ -13,9 +13,14 @@
 //! The link is re-established with backoff; `PSYNC <replid> <offset+1>`
 //! is tried first.
 //!
-//! Known gap: a MULTI/EXEC unit in the stream (a multi-effect write, or a
-//! transaction on a Redis master) is applied command by command, in order,
-//! so a reader of this replica may briefly see part of it.
+//! A MULTI/EXEC unit in the stream (a write with several effects, or a
+//! transaction on the master) is applied as one atomic unit when EXEC
+//! arrives: on its shard in one admission, or under key locks by a shard's
+//! coordinator when its keys span shards. Its bytes count in our offset
+//! (and go to our own replicas) only then, as Redis counts them: a link
+//! lost in the middle resumes from before MULTI. A unit holding a command
+//! that is not a plain keyed one (FLUSHALL, ...) is applied command by
+//! command at EXEC, in order.
 
 use super::Core;
 use super::backlog::Backlog;
@@ -369,6 +374,9 @@ impl Core {
         });
         let limits = Limits { max_bulk: usize::MAX >> 1, max_multibulk: usize::MAX >> 1 };
         let mut db: u8 = 0;
+        let mut batch = Applier::new(self.clone());
+        // Bytes of a MULTI/EXEC unit not yet applied (counted at EXEC).
+        let mut unit_raw = BytesMut::new();
         let result = loop {
             if self.current_master(generation).is_none() {
                 break Ok(());
@@ -377,7 +385,6 @@ impl Core {
                 glommio::timer::sleep(Duration::from_micros(100)).await;
             }
             self.apply_busy.set(true);
-            let mut batch = Applier::new(self.clone());
             let mut bad = None;
             loop {
                 let before = link.rbuf.len();
@@ -386,10 +393,20 @@ impl Core {
                     Ok(Some(argv)) => {
                         let used = before - link.rbuf.len();
                         let raw = &frame_start[..used];
+                        let was_in_unit = batch.in_unit();
                         if batch.command(&mut db, argv).await == Some(true) {
                             batch.flush().await;
                             // The ACK reports the offset before GETACK, as Redis does.
                             write_ack(ack_fd, self.st.borrow().offset);
+                        }
+                        if was_in_unit || batch.in_unit() {
+                            unit_raw.extend_from_slice(raw);
+                            if !batch.in_unit() {
+                                // EXEC: the unit was applied; count it whole.
+                                let mut st = self.st.borrow_mut();
+                                self.feed(&mut st, &unit_raw.split());
+                            }
+                            continue;
                         }
                         let mut st = self.st.borrow_mut();
                         self.feed(&mut st, raw);
@@ -421,11 +438,47 @@ struct Applier {
     core: Rc<Core>,
     shard: Option<usize>,
     cmds: Vec<Cmd>,
+    /// Inside MULTI: the unit's commands (with the db each ran in).
+    unit: Option<Vec<Cmd>>,
 }
 
 impl Applier {
     fn new(core: Rc<Core>) -> Self {
-        Applier { core, shard: None, cmds: Vec::new() }
+        Applier { core, shard: None, cmds: Vec::new(), unit: None }
+    }
+
+    fn in_unit(&self) -> bool {
+        self.unit.is_some()
+    }
+
+    /// EXEC: applies the unit atomically (see the module doc).
+    async fn apply_unit(&mut self, cmds: Vec<Cmd>) {
+        let n = self.core.nshards;
+        let mut owners = std::collections::BTreeSet::new();
+        let mut plain = true;
+        for c in &cmds {
+            match c.spec.exec {
+                Exec::Shard(_) => owners.extend(c.spec.keys_in(&c.argv).map(|i| shard_of(&c.argv[i], n))),
+                _ => plain = false,
+            }
+        }
+        if !plain {
+            for c in cmds {
+                self.apply(c).await;
+            }
+            self.flush().await;
+            return;
+        }
+        let mut owners = owners.into_iter();
+        match (owners.next(), owners.next()) {
+            (first, None) => {
+                self.core.peer.call(first.unwrap_or(0), Req::Atomic(cmds)).await;
+            }
+            (Some(first), Some(_)) => {
+                self.core.peer.call(first, Req::CoordinateTx(cmds)).await;
+            }
+            (None, Some(_)) => unreachable!("a second owner without a first"),
+        }
     }
 
     async fn flush(&mut self) {
@@ -447,7 +500,18 @@ impl Applier {
                 }
                 return None;
             }
-            b"ping" | b"multi" | b"exec" => return None,
+            b"multi" => {
+                self.flush().await;
+                self.unit = Some(Vec::new());
+                return None;
+            }
+            b"exec" => {
+                if let Some(cmds) = self.unit.take() {
+                    self.apply_unit(cmds).await;
+                }
+                return None;
+            }
+            b"ping" => return None,
             b"replconf" => {
                 return Some(argv.get(1).is_some_and(|a| a.eq_ignore_ascii_case(b"getack")));
             }
@@ -457,31 +521,41 @@ impl Applier {
             tracing::warn!("replication stream: unknown command '{}'", String::from_utf8_lossy(&argv[0]));
             return None;
         };
+        let cmd = Cmd { db: *db, spec, argv };
+        match self.unit.as_mut() {
+            Some(unit) => unit.push(cmd),
+            None => self.apply(cmd).await,
+        }
+        None
+    }
+
+    /// Applies one keyed or database-wide command in stream order.
+    async fn apply(&mut self, cmd: Cmd) {
+        let Cmd { db, spec, argv } = cmd;
         let n = self.core.nshards;
         match spec.exec {
             Exec::Shard(_) => {
                 let owner = crate::route::owner(&argv, spec.keys_in(&argv), n);
                 if let crate::route::Owner::Spans(first) = owner {
                     self.flush().await;
-                    self.core.peer.call(first, Req::Coordinate { db: *db, argv }).await;
-                    return None;
+                    self.core.peer.call(first, Req::Coordinate { db, argv }).await;
+                    return;
                 }
                 let s = if let crate::route::Owner::One(s) = owner { s } else { 0 };
                 if self.shard != Some(s) {
                     self.flush().await;
                     self.shard = Some(s);
                 }
-                self.cmds.push(Cmd { db: *db, spec, argv });
+                self.cmds.push(Cmd { db, spec, argv });
             }
             Exec::AllShards(..) => {
                 self.flush().await;
                 for s in 0..n {
-                    let cmd = Cmd { db: *db, spec, argv: argv.clone() };
+                    let cmd = Cmd { db, spec, argv: argv.clone() };
                     let _: Resp = self.core.peer.call(s, Req::Batch(vec![cmd])).await;
                 }
             }
             Exec::Conn(_) => {}
         }
-        None
     }
 }

@@ -405,6 +405,7 @@ impl Shard {
                 Handled::Now(Resp::Done)
             }
             Req::Coordinate { db, argv } => self.coordinate(db, argv),
+            Req::CoordinateTx(cmds) => self.coordinate_tx(cmds),
             // Addressed to the replication core, never to a shard.
             Req::Effect { .. }
             | Req::RdbChunk { .. }

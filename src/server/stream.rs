@@ -280,4 +280,16 @@ impl Shard {
         .detach();
         super::shard::Handled::Later(rx)
     }
+
+    /// A MULTI/EXEC unit from the master spanning shards: one atomic unit.
+    pub(super) fn coordinate_tx(self: &Rc<Self>, cmds: Vec<crate::mesh::Cmd>) -> super::shard::Handled {
+        let (tx, rx) = crate::mesh::oneshot();
+        let me = self.clone();
+        glommio::spawn_local(async move {
+            let replies = super::multi::gather_cmds(&me, cmds, None, None).await.map(|(r, _)| r);
+            tx.send(Resp::Replies(replies.unwrap_or_default()));
+        })
+        .detach();
+        super::shard::Handled::Later(rx)
+    }
 }
