@@ -614,8 +614,7 @@ impl Conn {
             })
         });
         let id = self.info.id;
-        let watch_shards: std::collections::BTreeSet<usize> =
-            watched.iter().map(|(_, k)| shard_of(k, self.shard.nshards)).collect();
+        let watch_shards = super::watch::shards_of(watched, self.shard.nshards);
         if !simple {
             // Not atomic anyway (see above): check the watch, then run.
             for &s in &watch_shards {
@@ -697,8 +696,8 @@ impl Conn {
         if self.watched.is_empty() {
             return;
         }
-        let shards: std::collections::BTreeSet<usize> =
-            self.watched.drain(..).map(|(_, k)| shard_of(&k, self.shard.nshards)).collect();
+        let shards = super::watch::shards_of(&self.watched, self.shard.nshards);
+        self.watched.clear();
         let id = self.info.id;
         for s in shards {
             if s == self.shard.id {

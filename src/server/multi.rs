@@ -233,10 +233,8 @@ pub async fn gather_cmds(
     let groups: Vec<(usize, u8, Vec<Bytes>)> = by_group.into_iter().map(|((s, db), k)| (s, db, k)).collect();
     lock_all(shard, &groups).await;
     if let Some((id, watched)) = cas {
-        let shards: std::collections::BTreeSet<usize> =
-            watched.iter().map(|(_, k)| shard_of(k, shard.nshards)).collect();
         let mut clean = true;
-        for s in shards {
+        for s in super::watch::shards_of(watched, shard.nshards) {
             clean &= matches!(shard.call(s, Req::CasCheck { id }).await, Resp::Reply(Reply::Bool(true)));
         }
         if !clean {

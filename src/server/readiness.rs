@@ -66,7 +66,7 @@ impl Readiness {
                 slots.len() - 1
             }
         };
-        self.slots.borrow_mut()[slot] = Slot::default();
+        // A reused slot was reset when its last registration dropped.
         let mut ev = libc::epoll_event {
             events: (libc::EPOLLIN | libc::EPOLLRDHUP | libc::EPOLLET) as u32,
             u64: slot as u64,

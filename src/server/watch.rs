@@ -16,7 +16,12 @@ use super::shard::{DbKey, Shard};
 use crate::keyspace::now_ms;
 use crate::mesh::Cmd;
 use bytes::Bytes;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+
+/// The shards owning `keys`: where a client's watch lives.
+pub(super) fn shards_of(keys: &[DbKey], nshards: usize) -> BTreeSet<usize> {
+    keys.iter().map(|(_, k)| crate::route::shard_of(k, nshards)).collect()
+}
 
 /// One client's watch on this shard.
 #[derive(Default)]
@@ -116,18 +121,20 @@ impl Shard {
         if dirty == 0 || !cmd.spec.is_write() || self.watches.borrow().is_empty() {
             return;
         }
-        let after = match wide_dbs(cmd) {
+        if let Some(dbs) = wide_dbs(cmd) {
             // SWAPDB: also the keys that appear by the swap.
-            Some(dbs) if cmd.spec.name == "swapdb" => self.existing(&self.watches.borrow(), &dbs),
-            _ => Vec::new(),
-        };
-        let mut w = self.watches.borrow_mut();
-        for k in before.iter().chain(&after) {
-            w.touch(k);
-        }
-        if wide_dbs(cmd).is_some() {
+            let after = if cmd.spec.name == "swapdb" {
+                self.existing(&self.watches.borrow(), &dbs)
+            } else {
+                Vec::new()
+            };
+            let mut w = self.watches.borrow_mut();
+            for k in before.iter().chain(&after) {
+                w.touch(k);
+            }
             return;
         }
+        let mut w = self.watches.borrow_mut();
         for i in cmd.spec.keys_in(&cmd.argv) {
             w.touch(&(cmd.db, cmd.argv[i].clone()));
         }
