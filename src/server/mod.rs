@@ -118,6 +118,11 @@ pub fn run(mut cfg: Config) -> Result<(), String> {
         cpus,
         std::process::id()
     );
+    // Before any shard starts: a shard answers clients as soon as it is up,
+    // and a SIGINT that came before the handler would kill the process.
+    let mut signals =
+        signal_hook::iterator::Signals::new([signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT])
+            .map_err(|e| format!("cannot install signal handlers: {e}"))?;
     let (stop_tx, stop_rx) = crossbeam_channel::unbounded::<&'static str>();
     let (ready_tx, ready_rx) = crossbeam_channel::unbounded::<Result<(), String>>();
     // Peers 0..n are the shards, peer n is the replication core.
@@ -167,9 +172,6 @@ pub fn run(mut cfg: Config) -> Result<(), String> {
     }
     tracing::info!("Ready to accept connections tcp port={}", cfg.port);
 
-    let mut signals =
-        signal_hook::iterator::Signals::new([signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT])
-            .map_err(|e| format!("cannot install signal handlers: {e}"))?;
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
             let _ = stop_tx.send(if sig == signal_hook::consts::SIGINT { "SIGINT" } else { "SIGTERM" });
