@@ -27,6 +27,12 @@ pub struct Cmd {
     pub argv: Vec<Bytes>,
 }
 
+/// One shard's share of a split command (see `Req::Parts`).
+pub struct Part {
+    pub cmd: Cmd,
+    pub hold: bool,
+}
+
 /// A request to a shard.
 pub enum Req {
     /// Ordinary commands from one connection's read batch, run in order
@@ -35,15 +41,23 @@ pub enum Req {
     /// A transaction whose keys all live here: admitted as a whole, run
     /// without interleaving, replicated as one unit.
     Atomic(Vec<Cmd>),
-    /// Lock `keys` for a multi-shard operation; with `then`, run it the
-    /// moment the lock is granted. With `hold` the keys stay locked until an
-    /// `Unlock`; without, they are free again at once (the last shard of a
-    /// split command).
+    /// Lock `keys` for a multi-shard operation until an `Unlock`.
     Lock {
         db: u8,
         keys: Vec<Bytes>,
-        then: Option<Cmd>,
-        hold: bool,
+    },
+    /// This shard's parts of split commands (MSET, MGET, DEL, ... spanning
+    /// shards) from one connection's read batch, in order, their keys
+    /// pairwise disjoint. Each part runs the moment its keys are free; one
+    /// with `hold` then keeps them locked until `Release { token }`.
+    /// Answers `Parts` once every part has run.
+    Parts {
+        token: u64,
+        parts: Vec<Part>,
+    },
+    /// Frees the keys held for `token`.
+    Release {
+        token: u64,
     },
     /// Run a command under locks already held.
     Exec(Cmd),
@@ -246,15 +260,18 @@ pub enum Resp {
     Parked {
         timeout: Option<std::time::Duration>,
     },
-    /// A reply and the stream sequence number stamped for it.
-    Stamped(Reply, Option<u64>),
+    /// Per part of a `Req::Parts`: its reply, and the stream sequence
+    /// number stamped for it when it was the command's last part and wrote.
+    Parts(Vec<(Reply, Option<u64>)>),
+    /// One part's answer, inside the shard that ran it.
+    Part(Reply, Option<u64>),
     Text(String),
 }
 
 impl Resp {
     pub fn into_reply(self) -> Reply {
         match self {
-            Resp::Reply(r) | Resp::Stamped(r, _) => r,
+            Resp::Reply(r) | Resp::Part(r, _) => r,
             Resp::Replies(mut v) if v.len() == 1 => v.pop().unwrap_or(Reply::Nil),
             _ => Reply::error("ERR internal: unexpected shard response"),
         }

@@ -63,10 +63,11 @@ struct Pipeline {
     /// Slots that send no reply (PSYNC: the core answers).
     skip: Vec<usize>,
     outbox: Vec<(Vec<Cmd>, Vec<usize>)>,
-    /// Split multi-shard commands to run concurrently at the next flush,
-    /// with their reply slots, and the keys they touch (pairwise disjoint).
+    /// Split multi-shard commands to run together at the next flush, with
+    /// their reply slots, and the locks of the keys they touch (pairwise
+    /// disjoint; two keys with one lock hash only separate two commands).
     splits: Vec<(usize, Cmd)>,
-    split_keys: std::collections::HashSet<Bytes, crate::keyspace::Hasher>,
+    split_keys: std::collections::HashSet<super::shard::LockKey, crate::keyspace::Hasher>,
     queued: usize,
 }
 
@@ -85,19 +86,19 @@ impl Pipeline {
     /// Adds `cmd` to the group of concurrent split commands, or hands it
     /// back when it shares a key with one already there.
     fn add_split(&mut self, slot: usize, cmd: Cmd) -> Result<(), Cmd> {
-        fn keys(c: &Cmd) -> impl Iterator<Item = &Bytes> {
-            c.spec.keys_in(&c.argv).map(|i| &c.argv[i])
+        fn keys(c: &Cmd) -> impl Iterator<Item = super::shard::LockKey> + '_ {
+            c.spec.keys_in(&c.argv).map(|i| super::shard::lock_key(c.db, &c.argv[i]))
         }
         // A lone split command (the common case outside pipelines) needs
         // no key set; it is built when a second one joins.
         if self.splits.len() == 1 && self.split_keys.is_empty() {
-            self.split_keys.extend(keys(&self.splits[0].1).cloned());
+            self.split_keys.extend(keys(&self.splits[0].1));
         }
         if !self.splits.is_empty() {
-            if keys(&cmd).any(|k| self.split_keys.contains(k)) {
+            if keys(&cmd).any(|k| self.split_keys.contains(&k)) {
                 return Err(cmd);
             }
-            self.split_keys.extend(keys(&cmd).cloned());
+            self.split_keys.extend(keys(&cmd));
         }
         self.splits.push((slot, cmd));
         self.queued += 1;
@@ -413,22 +414,10 @@ impl Conn {
         }
         if !p.splits.is_empty() {
             p.split_keys.clear();
-            let mut splits = std::mem::take(&mut p.splits);
-            if splits.len() == 1 {
-                let (slot, c) = splits.pop().expect("one");
-                p.replies[slot].0 = Some(super::multi::run(&self.shard, c.db, c.spec, c.argv).await);
-            } else {
-                let tasks: Vec<_> = splits
-                    .into_iter()
-                    .map(|(slot, c)| {
-                        let shard = self.shard.clone();
-                        let run = async move { super::multi::run(&shard, c.db, c.spec, c.argv).await };
-                        (slot, glommio::spawn_local(run))
-                    })
-                    .collect();
-                for (slot, t) in tasks {
-                    p.replies[slot].0 = Some(t.await);
-                }
+            let (slots, cmds): (Vec<usize>, Vec<Cmd>) = std::mem::take(&mut p.splits).into_iter().unzip();
+            let replies = super::multi::split(&self.shard, cmds).await;
+            for (slot, r) in slots.into_iter().zip(replies) {
+                p.replies[slot].0 = Some(r);
             }
             self.shard.clock.set(crate::keyspace::now_ms());
         }

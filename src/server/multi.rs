@@ -1,14 +1,16 @@
 //! Multi-shard commands, atomic under key locks (protocol in `shard.rs`).
 //!
 //! Split commands (MSET, MGET, DEL, EXISTS, ...): each involved shard, in
-//! ascending order, gets its part with the lock request and runs it the
-//! moment the lock is granted; all but the last keep their keys locked
-//! until the last part has run, then are released without waiting. The
-//! command takes effect when the last lock is granted: a part that ran
-//! earlier is hidden behind its locks until then (locked keys admit no
-//! command), and its keys cannot change in between, so no reader sees half
-//! of it. One round trip per other shard, taken in shard order, which keeps
-//! concurrent multi-shard commands free of deadlock.
+//! ascending order, gets its part in a `Parts` request and runs it the
+//! moment its keys are free; all but the last keep the part's keys held
+//! until the last part has run, then get a `Release` without waiting. The
+//! command takes effect when its last part runs: a part that ran earlier
+//! is hidden behind its held keys until then (held keys admit no command),
+//! and they cannot change in between, so no reader sees half of it. One
+//! round trip per other shard, taken in shard order, which keeps
+//! concurrent multi-shard commands free of deadlock. The split commands of
+//! one pipelined read batch (keys pairwise disjoint) travel together: one
+//! `Parts` per shard carries all their parts, one `Release` frees them.
 //!
 //! Coordinated commands (MSETNX, RENAME, COPY, SMOVE, SINTERSTORE, ...) lock
 //! every key, gather the entries, run the command's single-shard handler on
@@ -17,7 +19,7 @@
 use super::shard::Shard;
 use crate::commands::{Args, Block, CommandSpec, Ctx, Exec, Merge, Span, lookup};
 use crate::keyspace::{Entry, Keyspace, now_ms};
-use crate::mesh::{Cmd, Req, Resp};
+use crate::mesh::{Cmd, Part, Req, Resp};
 use crate::protocol::Reply;
 use crate::route::shard_of;
 use bytes::Bytes;
@@ -26,8 +28,7 @@ use std::rc::Rc;
 
 /// One shard's share of a command: its argument list and, for positional
 /// merges, where each of its keys sits in the original command.
-struct Part {
-    keys: Vec<Bytes>,
+struct Share {
     argv: Vec<Bytes>,
     positions: Vec<usize>,
 }
@@ -35,7 +36,7 @@ struct Part {
 /// Runs a command whose keys span several shards.
 pub async fn run(shard: &Rc<Shard>, db: u8, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
     match spec.span {
-        Span::Split(merge) => split(shard, db, spec, argv, merge).await,
+        Span::Split(_) => split(shard, vec![Cmd { db, spec, argv }]).await.pop().expect("one reply"),
         // COPY may name another database, which the generic path does not model.
         Span::Coordinated if spec.name == "copy" => copy(shard, db, argv).await,
         Span::Coordinated => gather(shard, db, spec, argv, None).await.0,
@@ -44,98 +45,119 @@ pub async fn run(shard: &Rc<Shard>, db: u8, spec: &'static CommandSpec, argv: Ve
 }
 
 /// Splits `argv` by owning shard, keeping `step - 1` arguments after each
-/// key; parts in ascending shard order. A handful of shards at most, so a
+/// key; shares in ascending shard order. A handful of shards at most, so a
 /// vector searched linearly, with room for every key reserved up front.
-fn parts(shard: &Shard, spec: &CommandSpec, argv: &[Bytes]) -> Vec<(usize, Part)> {
+fn shares(shard: &Shard, spec: &CommandSpec, argv: &[Bytes]) -> Vec<(usize, Share)> {
     let step = spec.step.max(1) as usize;
     let nkeys = spec.key_indexes(argv.len()).len();
-    let mut parts: Vec<(usize, Part)> = Vec::with_capacity(2);
+    let positional = matches!(spec.span, Span::Split(Merge::Positional));
+    let mut shares: Vec<(usize, Share)> = Vec::with_capacity(2);
     for (pos, i) in spec.key_indexes(argv.len()).enumerate() {
         let s = shard_of(&argv[i], shard.nshards);
-        let at = match parts.iter().position(|(o, _)| *o == s) {
+        let at = match shares.iter().position(|(o, _)| *o == s) {
             Some(at) => at,
             None => {
                 let mut argv1 = Vec::with_capacity(1 + nkeys * step);
                 argv1.push(argv[0].clone());
-                let part = Part {
-                    keys: Vec::with_capacity(nkeys),
-                    argv: argv1,
-                    positions: Vec::with_capacity(nkeys),
-                };
-                parts.push((s, part));
-                parts.len() - 1
+                let positions = Vec::with_capacity(if positional { nkeys } else { 0 });
+                shares.push((s, Share { argv: argv1, positions }));
+                shares.len() - 1
             }
         };
-        let part = &mut parts[at].1;
-        part.keys.push(argv[i].clone());
-        part.argv.extend(argv[i..(i + step).min(argv.len())].iter().cloned());
-        part.positions.push(pos);
+        let share = &mut shares[at].1;
+        share.argv.extend(argv[i..(i + step).min(argv.len())].iter().cloned());
+        if positional {
+            share.positions.push(pos);
+        }
     }
-    parts.sort_unstable_by_key(|(s, _)| *s);
-    parts
+    shares.sort_unstable_by_key(|(s, _)| *s);
+    shares
 }
 
 async fn lock(shard: &Rc<Shard>, to: usize, db: u8, keys: Vec<Bytes>) {
-    shard.call(to, Req::Lock { db, keys, then: None, hold: true }).await;
+    shard.call(to, Req::Lock { db, keys }).await;
 }
 
-/// Releases locks without waiting for the answer.
-fn release(shard: &Rc<Shard>, to: usize, db: u8, keys: Vec<Bytes>) {
+/// Sends `req` to shard `to` without waiting for the answer.
+fn notify(shard: &Rc<Shard>, to: usize, req: Req) {
     if to == shard.id {
-        shard.handle(Req::Unlock { db, keys });
+        shard.handle(req);
     } else {
-        shard.peer.notify(to, Req::Unlock { db, keys });
+        shard.peer.notify(to, req);
     }
 }
 
-async fn split(
-    shard: &Rc<Shard>,
-    db: u8,
-    spec: &'static CommandSpec,
-    argv: Vec<Bytes>,
-    merge: Merge,
-) -> Reply {
-    let total_keys = spec.key_indexes(argv.len()).count();
-    let parts = parts(shard, spec, &argv);
-    let last_shard = parts.last().expect("a split command has keys").0;
-    let mut replies = Vec::with_capacity(parts.len());
-    let mut positions = Vec::with_capacity(parts.len());
-    let mut held = Vec::with_capacity(parts.len() - 1);
-    let mut seq = None;
-    for (s, p) in parts {
-        let hold = s != last_shard;
-        let cmd = Cmd { db, spec, argv: p.argv };
-        let (keys, keep) = if hold { (p.keys.clone(), Some(p.keys)) } else { (p.keys, None) };
-        let reply = match shard.call(s, Req::Lock { db, keys, then: Some(cmd), hold }).await {
-            Resp::Stamped(r, stamp) => {
-                if !hold {
-                    seq = stamp;
-                }
-                r
-            }
-            other => other.into_reply(),
-        };
-        if let Some(keys) = keep {
-            held.push((s, keys));
+/// Runs split commands whose keys are pairwise disjoint (one command, or
+/// the split commands of a pipelined read batch): one `Parts` request per
+/// involved shard, in ascending shard order, carrying every command's part
+/// for that shard, then one `Release` per shard that holds keys. Each
+/// command behaves as if run alone under the protocol above; the batch
+/// only shares the round trips.
+pub async fn split(shard: &Rc<Shard>, cmds: Vec<Cmd>) -> Vec<Reply> {
+    let n = shard.nshards;
+    let mut outgoing: Vec<Vec<Part>> = (0..n).map(|_| Vec::new()).collect();
+    // Per command: the shards it touches, ascending, with its key positions.
+    let mut plans: Vec<Vec<(usize, Vec<usize>)>> = Vec::with_capacity(cmds.len());
+    for c in &cmds {
+        let shares = shares(shard, c.spec, &c.argv);
+        let last = shares.last().expect("a split command has keys").0;
+        let mut plan = Vec::with_capacity(shares.len());
+        for (s, share) in shares {
+            let cmd = Cmd { db: c.db, spec: c.spec, argv: share.argv };
+            outgoing[s].push(Part { cmd, hold: s != last });
+            plan.push((s, share.positions));
         }
-        replies.push(reply);
-        positions.push(p.positions);
+        plans.push(plan);
     }
-    for (s, keys) in held {
-        release(shard, s, db, keys);
-    }
-    let reply = merge_replies(merge, replies, &positions, total_keys);
-    // The unit's number was taken while every key was locked; send the
-    // whole command under it (or fill the number when nothing changed).
-    if let Some(seq) = seq {
-        let wrote = match &reply {
-            Reply::Int(n) => *n > 0,
-            r => !r.is_error(),
+    let token = shard.new_token();
+    let mut answers: Vec<std::vec::IntoIter<(Reply, Option<u64>)>> = Vec::with_capacity(n);
+    let mut held = Vec::new();
+    for (s, parts) in outgoing.into_iter().enumerate() {
+        if parts.is_empty() {
+            answers.push(Vec::new().into_iter());
+            continue;
+        }
+        let count = parts.len();
+        if parts.iter().any(|p| p.hold) {
+            held.push(s);
+        }
+        let got = match shard.call(s, Req::Parts { token, parts }).await {
+            Resp::Parts(v) if v.len() == count => v,
+            other => vec![(other.into_reply(), None); count],
         };
-        let cmds = if wrote { vec![argv] } else { Vec::new() };
-        shard.send_effect(seq, db, &cmds);
+        answers.push(got.into_iter());
     }
-    reply
+    for s in held {
+        notify(shard, s, Req::Release { token });
+    }
+    let mut out = Vec::with_capacity(cmds.len());
+    for (c, plan) in cmds.into_iter().zip(plans) {
+        let Span::Split(merge) = c.spec.span else { unreachable!("split() takes split commands") };
+        let total_keys = c.spec.key_indexes(c.argv.len()).len();
+        let mut replies = Vec::with_capacity(plan.len());
+        let mut positions = Vec::with_capacity(plan.len());
+        let mut seq = None;
+        for (s, pos) in plan {
+            let (reply, stamp) = answers[s].next().expect("an answer per part");
+            // Only the last part stamps, and only a write.
+            seq = seq.or(stamp);
+            replies.push(reply);
+            positions.push(pos);
+        }
+        let reply = merge_replies(merge, replies, &positions, total_keys);
+        // The unit's number was taken while every key was locked; send the
+        // whole command under it (or fill the number when nothing changed).
+        if let Some(seq) = seq {
+            let wrote = match &reply {
+                Reply::Int(n) => *n > 0,
+                r => !r.is_error(),
+            };
+            let cmds = if wrote { vec![c.argv] } else { Vec::new() };
+            shard.send_effect(seq, c.db, &cmds);
+        }
+        out.push(reply);
+    }
+    out
 }
 
 /// Combines per-shard replies; the first error wins.

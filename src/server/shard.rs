@@ -123,10 +123,13 @@ enum Job {
     Atomic(Vec<Cmd>),
     /// A transaction under WATCH: runs only if client `.0`'s watch is clean.
     AtomicCas(u64, Vec<Cmd>),
-    /// Run `then` (if any) and keep `hold` locked until an `Unlock`.
-    Lock {
-        then: Option<Cmd>,
-        hold: Option<Vec<LockKey>>,
+    /// Keep these keys locked until an `Unlock`.
+    Hold(Vec<LockKey>),
+    /// A split command's part; with `hold`, its keys stay locked under the
+    /// token until a `Release`.
+    Part {
+        cmd: Cmd,
+        hold: Option<(u64, Vec<LockKey>)>,
     },
     Block {
         id: u64,
@@ -164,6 +167,9 @@ pub struct Shard {
     pub peer: Rc<Peer>,
     /// Held keys and the operations waiting for keys, with where to answer.
     locks: RefCell<Locks<(Job, msg::Sender<Resp>)>>,
+    /// Keys held for split commands, by their coordinator's token.
+    holds: RefCell<HashMap<u64, Vec<LockKey>>>,
+    next_token: Cell<u64>,
     rng: Cell<u64>,
     /// Blocked clients parked on this shard's keys, and per key their ids
     /// in the order they blocked (see `blocking.rs`).
@@ -215,6 +221,8 @@ impl Shard {
             shutdown,
             peer: Rc::new(peer),
             locks: RefCell::default(),
+            holds: RefCell::default(),
+            next_token: Cell::new(0),
             rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (id as u64 + 1).wrapping_mul(now_ms() | 1)),
             blocked: RefCell::new(HashMap::new()),
             block_queues: RefCell::new(HashMap::default()),
@@ -239,6 +247,13 @@ impl Shard {
         x ^= x << 17;
         self.rng.set(x);
         x
+    }
+
+    /// A token for the keys a split command holds, unique across shards.
+    pub fn new_token(&self) -> u64 {
+        let n = self.next_token.get() + 1;
+        self.next_token.set(n);
+        n * self.nshards as u64 + self.id as u64
     }
 
     /// A connection id unique across shards: shards interleave their counters.
@@ -327,10 +342,15 @@ impl Shard {
                 let keys = cmds.iter().flat_map(cmd_keys).collect();
                 self.admit(keys, Job::Atomic(cmds))
             }
-            Req::Lock { db, keys, then, hold } => {
+            Req::Lock { db, keys } => {
                 let locks: Vec<LockKey> = keys.iter().map(|k| lock_key(db, k)).collect();
-                let hold = if hold { Some(locks.clone()) } else { None };
-                self.admit(locks, Job::Lock { then, hold })
+                self.admit(locks.clone(), Job::Hold(locks))
+            }
+            Req::Parts { token, parts } => self.parts(token, parts),
+            Req::Release { token } => {
+                let keys = self.holds.borrow_mut().remove(&token).unwrap_or_default();
+                self.release(keys);
+                Handled::Now(Resp::Done)
             }
             Req::Exec(cmd) => Handled::Now(Resp::Reply(self.run_full(&cmd, now_ms(), Emit::No).reply)),
             Req::Take { db, key, remove } => {
@@ -463,27 +483,67 @@ impl Shard {
                 }
                 Resp::Replies(replies)
             }
-            Job::Lock { then, hold } => {
-                let resp = match then {
-                    // The last lock of a split command takes the unit's
-                    // number: every key of the command is locked now.
-                    Some(cmd) => {
-                        let emit = if hold.is_none() && cmd.spec.is_write() { Emit::Stamp } else { Emit::No };
-                        let ran = self.run_full(&cmd, now_ms(), emit);
-                        Resp::Stamped(ran.reply, ran.seq)
-                    }
-                    None => Resp::Done,
-                };
-                if let Some(locks) = hold {
+            Job::Hold(locks) => {
+                self.locks.borrow_mut().hold(&locks);
+                Resp::Done
+            }
+            Job::Part { cmd, hold } => {
+                // The last part of a split command takes the unit's number:
+                // every key of the command is locked now.
+                let emit = if hold.is_none() && cmd.spec.is_write() { Emit::Stamp } else { Emit::No };
+                let ran = self.run_full(&cmd, now_ms(), emit);
+                if let Some((token, locks)) = hold {
                     self.locks.borrow_mut().hold(&locks);
+                    self.holds.borrow_mut().entry(token).or_default().extend(locks);
                 }
-                resp
+                Resp::Part(ran.reply, ran.seq)
             }
         }
     }
 
+    /// Admits each part of a `Req::Parts` on its own keys (they are disjoint,
+    /// so none waits for another), and answers once all have run.
+    fn parts(self: &Rc<Self>, token: u64, parts: Vec<crate::mesh::Part>) -> Handled {
+        let mut out = Vec::with_capacity(parts.len());
+        let mut later = Vec::new();
+        let idle = self.admits_all();
+        for (i, part) in parts.into_iter().enumerate() {
+            let keys: Vec<LockKey> = cmd_keys(&part.cmd).collect();
+            let hold = part.hold.then(|| (token, keys.clone()));
+            let job = Job::Part { cmd: part.cmd, hold };
+            let h = if idle { Handled::Now(self.run_job(job)) } else { self.admit(keys, job) };
+            match h {
+                Handled::Now(Resp::Part(r, seq)) => out.push((r, seq)),
+                Handled::Now(other) => out.push((other.into_reply(), None)),
+                Handled::Later(rx) => {
+                    out.push((Reply::Nil, None));
+                    later.push((i, rx));
+                }
+            }
+        }
+        if later.is_empty() {
+            return Handled::Now(Resp::Parts(out));
+        }
+        let (tx, rx) = msg::oneshot();
+        glommio::spawn_local(async move {
+            for (i, rx) in later {
+                out[i] = match rx.await {
+                    Some(Resp::Part(r, seq)) => (r, seq),
+                    _ => (Reply::error("ERR shard dropped request"), None),
+                };
+            }
+            tx.send(Resp::Parts(out));
+        })
+        .detach();
+        Handled::Later(rx)
+    }
+
     fn unlock(self: &Rc<Self>, db: u8, keys: Vec<Bytes>) {
-        let freed = self.locks.borrow_mut().release(keys.iter().map(|k| lock_key(db, k)));
+        self.release(keys.iter().map(|k| lock_key(db, k)).collect());
+    }
+
+    fn release(self: &Rc<Self>, keys: Vec<LockKey>) {
+        let freed = self.locks.borrow_mut().release(keys);
         self.drain(freed);
         let stalled = std::mem::take(&mut *self.stalled_ready.borrow_mut());
         self.ks.borrow_mut().ready.extend(stalled);
