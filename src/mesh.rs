@@ -33,6 +33,13 @@ pub struct Part {
     pub hold: bool,
 }
 
+/// One shard's parts in a `Req::Parts` chain, answered under `tag`.
+pub struct Hop {
+    pub shard: usize,
+    pub tag: u64,
+    pub parts: Vec<Part>,
+}
+
 /// A request to a shard.
 pub enum Req {
     /// Ordinary commands from one connection's read batch, run in order
@@ -46,14 +53,19 @@ pub enum Req {
         db: u8,
         keys: Vec<Bytes>,
     },
-    /// This shard's parts of split commands (MSET, MGET, DEL, ... spanning
-    /// shards) from one connection's read batch, in order, their keys
-    /// pairwise disjoint. Each part runs the moment its keys are free; one
-    /// with `hold` then keeps them locked until `Release { token }`.
-    /// Answers `Parts` once every part has run.
+    /// Parts of split commands (MSET, MGET, DEL, ... spanning shards) from
+    /// one connection's read batch, for shards in ascending order; the last
+    /// hop is for the receiving shard. Its parts (keys pairwise disjoint)
+    /// each run the moment their keys are free; one with `hold` then keeps
+    /// them locked until `Release { token }`. Once all have run, the shard
+    /// answers `Parts` to `coordinator` under the hop's tag and sends the
+    /// rest on to the next hop's shard; the final shard sends `Release` to
+    /// every shard in `release`.
     Parts {
         token: u64,
-        parts: Vec<Part>,
+        coordinator: usize,
+        hops: Vec<Hop>,
+        release: Vec<usize>,
     },
     /// Frees the keys held for `token`.
     Release {
@@ -269,6 +281,14 @@ pub enum Resp {
 }
 
 impl Resp {
+    /// A part's reply and stamp (see `Req::Parts`).
+    pub fn into_part(self) -> (Reply, Option<u64>) {
+        match self {
+            Resp::Part(r, seq) => (r, seq),
+            other => (other.into_reply(), None),
+        }
+    }
+
     pub fn into_reply(self) -> Reply {
         match self {
             Resp::Reply(r) | Resp::Part(r, _) => r,
@@ -387,6 +407,16 @@ impl Peer {
     pub async fn new(senders: Senders<Msg>, logical: usize, dir: &Directory) -> Peer {
         let route = dir.join(logical, senders.peer_id()).await;
         Peer { id: logical, senders, route, next_tag: Cell::new(0), pending: RefCell::new(HashMap::new()) }
+    }
+
+    /// A tag whose answer, sent by anyone with `Msg::Resp`, arrives on the
+    /// returned receiver.
+    pub fn expect(&self) -> (u64, Receiver<Resp>) {
+        let tag = self.next_tag.get();
+        self.next_tag.set(tag + 1);
+        let (tx, rx) = oneshot();
+        self.pending.borrow_mut().insert(tag, tx);
+        (tag, rx)
     }
 
     /// Sends `req` to peer `to`; the answer arrives on the returned receiver.

@@ -67,7 +67,7 @@ struct Pipeline {
     /// their reply slots, and the locks of the keys they touch (pairwise
     /// disjoint; two keys with one lock hash only separate two commands).
     splits: Vec<(usize, Cmd)>,
-    split_keys: std::collections::HashSet<super::shard::LockKey, crate::keyspace::Hasher>,
+    split_keys: std::collections::HashSet<super::shard::LockKey, super::locks::KeyHasher>,
     queued: usize,
 }
 

@@ -11,8 +11,10 @@
 //! ahead on every key they share: no cycle, no deadlock between waiters.
 
 use super::shard::LockKey;
-use crate::keyspace::Hasher;
 use std::collections::{HashMap, VecDeque};
+
+/// Lock keys are hashes already: the tables use them as they are.
+pub(super) type KeyHasher = nohash_hasher::BuildNoHashHasher<LockKey>;
 
 struct Waiter<T> {
     keys: Vec<LockKey>,
@@ -22,9 +24,9 @@ struct Waiter<T> {
 /// Held keys, with per-key FIFO queues of waiting items of type `T`.
 pub(super) struct Locks<T> {
     /// Key -> number of holds (a key named twice is held twice).
-    held: HashMap<LockKey, u32, Hasher>,
+    held: HashMap<LockKey, u32, KeyHasher>,
     /// Key -> waiting items, by slot in `waiters`, oldest first.
-    queues: HashMap<LockKey, VecDeque<usize>, Hasher>,
+    queues: HashMap<LockKey, VecDeque<usize>, KeyHasher>,
     waiters: Vec<Option<Waiter<T>>>,
     free: Vec<usize>,
 }
@@ -43,7 +45,7 @@ impl<T> Locks<T> {
 
     /// No key of `keys` is held or waited for: an operation on them may run now.
     pub fn is_free(&self, keys: &[LockKey]) -> bool {
-        keys.iter().all(|k| !self.held.contains_key(k) && !self.queues.contains_key(k))
+        self.is_idle() || keys.iter().all(|k| !self.held.contains_key(k) && !self.queues.contains_key(k))
     }
 
     /// True when any of `keys` is held.
@@ -96,6 +98,9 @@ impl<T> Locks<T> {
     /// front of all its keys' queues and none of them is held: removed from
     /// the queues, with its keys (whose queues may move next).
     pub fn take_runnable(&mut self, key: &LockKey) -> Option<(Vec<LockKey>, T)> {
+        if self.queues.is_empty() {
+            return None;
+        }
         let slot = *self.queues.get(key)?.front()?;
         let w = self.waiters[slot].as_ref().expect("queued slot is live");
         let ready =

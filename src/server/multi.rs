@@ -1,16 +1,19 @@
 //! Multi-shard commands, atomic under key locks (protocol in `shard.rs`).
 //!
-//! Split commands (MSET, MGET, DEL, EXISTS, ...): each involved shard, in
-//! ascending order, gets its part in a `Parts` request and runs it the
-//! moment its keys are free; all but the last keep the part's keys held
-//! until the last part has run, then get a `Release` without waiting. The
-//! command takes effect when its last part runs: a part that ran earlier
-//! is hidden behind its held keys until then (held keys admit no command),
-//! and they cannot change in between, so no reader sees half of it. One
-//! round trip per other shard, taken in shard order, which keeps
-//! concurrent multi-shard commands free of deadlock. The split commands of
-//! one pipelined read batch (keys pairwise disjoint) travel together: one
-//! `Parts` per shard carries all their parts, one `Release` frees them.
+//! Split commands (MSET, MGET, DEL, EXISTS, ...) travel as one chain
+//! through the involved shards in ascending order (`Req::Parts`): each
+//! shard runs its part the moment the part's keys are free, answers the
+//! coordinator, and passes the chain on. A part on a shard that is not the
+//! command's last keeps its keys held; the final shard, once its parts
+//! have run, sends `Release` to the holders. The command takes effect when
+//! its last part runs: a part that ran earlier is hidden behind its held
+//! keys until then (held keys admit no command), and they cannot change in
+//! between, so no reader sees half of it. Keys are taken in shard order,
+//! which keeps concurrent multi-shard commands free of deadlock. Passing
+//! the chain from shard to shard, rather than back through the
+//! coordinator's task, keeps keys held for as short a time as possible:
+//! a held key is what makes another command wait. The split commands of
+//! one pipelined read batch (keys pairwise disjoint) share one chain.
 //!
 //! Coordinated commands (MSETNX, RENAME, COPY, SMOVE, SINTERSTORE, ...) lock
 //! every key, gather the entries, run the command's single-shard handler on
@@ -19,7 +22,7 @@
 use super::shard::Shard;
 use crate::commands::{Args, Block, CommandSpec, Ctx, Exec, Merge, Span, lookup};
 use crate::keyspace::{Entry, Keyspace, now_ms};
-use crate::mesh::{Cmd, Part, Req, Resp};
+use crate::mesh::{Cmd, Hop, Part, Req, Resp};
 use crate::protocol::Reply;
 use crate::route::shard_of;
 use bytes::Bytes;
@@ -78,21 +81,10 @@ async fn lock(shard: &Rc<Shard>, to: usize, db: u8, keys: Vec<Bytes>) {
     shard.call(to, Req::Lock { db, keys }).await;
 }
 
-/// Sends `req` to shard `to` without waiting for the answer.
-fn notify(shard: &Rc<Shard>, to: usize, req: Req) {
-    if to == shard.id {
-        shard.handle(req);
-    } else {
-        shard.peer.notify(to, req);
-    }
-}
-
 /// Runs split commands whose keys are pairwise disjoint (one command, or
-/// the split commands of a pipelined read batch): one `Parts` request per
-/// involved shard, in ascending shard order, carrying every command's part
-/// for that shard, then one `Release` per shard that holds keys. Each
-/// command behaves as if run alone under the protocol above; the batch
-/// only shares the round trips.
+/// the split commands of a pipelined read batch) as one `Parts` chain with
+/// a hop per involved shard. Each command behaves as if run alone under
+/// the protocol above; the batch only shares the messages.
 pub async fn split(shard: &Rc<Shard>, cmds: Vec<Cmd>) -> Vec<Reply> {
     let n = shard.nshards;
     let mut outgoing: Vec<Vec<Part>> = (0..n).map(|_| Vec::new()).collect();
@@ -109,26 +101,33 @@ pub async fn split(shard: &Rc<Shard>, cmds: Vec<Cmd>) -> Vec<Reply> {
         }
         plans.push(plan);
     }
-    let token = shard.new_token();
-    let mut answers: Vec<std::vec::IntoIter<(Reply, Option<u64>)>> = Vec::with_capacity(n);
-    let mut held = Vec::new();
-    for (s, parts) in outgoing.into_iter().enumerate() {
+    // One hop per involved shard, ascending, stored last-first (each shard
+    // pops its own); a shard holds keys only if it is not some command's
+    // last, so the final hop never holds.
+    let mut hops = Vec::with_capacity(n);
+    let mut expected = Vec::with_capacity(n);
+    let mut release = Vec::new();
+    for (s, parts) in outgoing.into_iter().enumerate().rev() {
         if parts.is_empty() {
-            answers.push(Vec::new().into_iter());
             continue;
         }
-        let count = parts.len();
         if parts.iter().any(|p| p.hold) {
-            held.push(s);
+            release.push(s);
         }
-        let got = match shard.call(s, Req::Parts { token, parts }).await {
-            Resp::Parts(v) if v.len() == count => v,
-            other => vec![(other.into_reply(), None); count],
-        };
-        answers.push(got.into_iter());
+        let (tag, rx) = shard.peer.expect();
+        expected.push((s, parts.len(), rx));
+        hops.push(Hop { shard: s, tag, parts });
     }
-    for s in held {
-        notify(shard, s, Req::Release { token });
+    let first = hops.last().expect("a split command has parts").shard;
+    shard.send(first, Req::Parts { token: shard.new_token(), coordinator: shard.id, hops, release });
+    let mut answers: Vec<std::vec::IntoIter<(Reply, Option<u64>)>> =
+        (0..n).map(|_| Vec::new().into_iter()).collect();
+    for (s, count, rx) in expected {
+        let got = match rx.await {
+            Some(Resp::Parts(v)) if v.len() == count => v,
+            _ => vec![(Reply::error("ERR shard dropped request"), None); count],
+        };
+        answers[s] = got.into_iter();
     }
     let mut out = Vec::with_capacity(cmds.len());
     for (c, plan) in cmds.into_iter().zip(plans) {

@@ -22,7 +22,7 @@ use super::stream::Emit;
 use crate::commands::{Args, Ctx, Exec};
 use crate::config::Config;
 use crate::keyspace::{Hasher, Keyspace, now_ms};
-use crate::mesh::{self as msg, Admin, Cmd, KillFilter, Msg, Peer, Req, Resp, ShardStats};
+use crate::mesh::{self as msg, Admin, Cmd, Hop, KillFilter, Msg, Peer, Req, Resp, ShardStats};
 use crate::protocol::Reply;
 use bytes::Bytes;
 use std::cell::{Cell, RefCell};
@@ -129,7 +129,8 @@ enum Job {
     /// token until a `Release`.
     Part {
         cmd: Cmd,
-        hold: Option<(u64, Vec<LockKey>)>,
+        keys: Vec<LockKey>,
+        hold: Option<u64>,
     },
     Block {
         id: u64,
@@ -137,6 +138,40 @@ enum Job {
         cmd: Cmd,
     },
 }
+
+/// Where a queued job's answer goes.
+enum Answer {
+    To(msg::Sender<Resp>),
+    /// Slot `.1` of a `Parts` answer.
+    Part(Rc<Gather>, usize),
+}
+
+impl Answer {
+    fn send(self, resp: Resp) {
+        match self {
+            Answer::To(tx) => tx.send(resp),
+            Answer::Part(g, i) => {
+                g.out.borrow_mut()[i] = resp.into_part();
+                g.left.set(g.left.get() - 1);
+                if g.left.get() == 0
+                    && let Some(then) = g.then.take()
+                {
+                    then(std::mem::take(&mut *g.out.borrow_mut()));
+                }
+            }
+        }
+    }
+}
+
+/// A `Parts` answer waiting for its queued parts.
+struct Gather {
+    left: Cell<usize>,
+    out: RefCell<Vec<(Reply, Option<u64>)>>,
+    then: Cell<Option<PartsDone>>,
+}
+
+/// What a shard does with a `Parts` hop's answers once all its parts ran.
+type PartsDone = Box<dyn FnOnce(Vec<(Reply, Option<u64>)>)>;
 
 /// A request's answer: now, or later through a oneshot.
 pub enum Handled {
@@ -166,9 +201,9 @@ pub struct Shard {
     pub shutdown: crossbeam_channel::Sender<&'static str>,
     pub peer: Rc<Peer>,
     /// Held keys and the operations waiting for keys, with where to answer.
-    locks: RefCell<Locks<(Job, msg::Sender<Resp>)>>,
+    locks: RefCell<Locks<(Job, Answer)>>,
     /// Keys held for split commands, by their coordinator's token.
-    holds: RefCell<HashMap<u64, Vec<LockKey>>>,
+    holds: RefCell<HashMap<u64, Vec<LockKey>, crate::keyspace::Hasher>>,
     next_token: Cell<u64>,
     rng: Cell<u64>,
     /// Blocked clients parked on this shard's keys, and per key their ids
@@ -346,7 +381,10 @@ impl Shard {
                 let locks: Vec<LockKey> = keys.iter().map(|k| lock_key(db, k)).collect();
                 self.admit(locks.clone(), Job::Hold(locks))
             }
-            Req::Parts { token, parts } => self.parts(token, parts),
+            Req::Parts { token, coordinator, hops, release } => {
+                self.parts(token, coordinator, hops, release);
+                Handled::Now(Resp::Done)
+            }
             Req::Release { token } => {
                 let keys = self.holds.borrow_mut().remove(&token).unwrap_or_default();
                 self.release(keys);
@@ -449,7 +487,7 @@ impl Shard {
             return Handled::Now(self.run_job(job));
         }
         let (tx, rx) = msg::oneshot();
-        self.locks.borrow_mut().enqueue(keys, (job, tx));
+        self.locks.borrow_mut().enqueue(keys, (job, Answer::To(tx)));
         Handled::Later(rx)
     }
 
@@ -487,55 +525,90 @@ impl Shard {
                 self.locks.borrow_mut().hold(&locks);
                 Resp::Done
             }
-            Job::Part { cmd, hold } => {
+            Job::Part { cmd, keys, hold } => {
                 // The last part of a split command takes the unit's number:
                 // every key of the command is locked now.
                 let emit = if hold.is_none() && cmd.spec.is_write() { Emit::Stamp } else { Emit::No };
                 let ran = self.run_full(&cmd, now_ms(), emit);
-                if let Some((token, locks)) = hold {
-                    self.locks.borrow_mut().hold(&locks);
-                    self.holds.borrow_mut().entry(token).or_default().extend(locks);
+                if let Some(token) = hold {
+                    self.locks.borrow_mut().hold(&keys);
+                    self.holds.borrow_mut().entry(token).or_default().extend(keys);
                 }
                 Resp::Part(ran.reply, ran.seq)
             }
         }
     }
 
-    /// Admits each part of a `Req::Parts` on its own keys (they are disjoint,
-    /// so none waits for another), and answers once all have run.
-    fn parts(self: &Rc<Self>, token: u64, parts: Vec<crate::mesh::Part>) -> Handled {
-        let mut out = Vec::with_capacity(parts.len());
-        let mut later = Vec::new();
+    /// Runs this shard's hop of a `Req::Parts` chain: admits each part on
+    /// its own keys (they are disjoint, so none waits for another); once
+    /// all have run, answers the coordinator and passes the chain on (or,
+    /// as its final shard, releases the held keys). Parts that must wait
+    /// fill their slot of one shared answer when they run.
+    fn parts(self: &Rc<Self>, token: u64, coordinator: usize, mut hops: Vec<Hop>, release: Vec<usize>) {
+        let hop = hops.pop().expect("a hop for this shard");
+        let mut out = Vec::with_capacity(hop.parts.len());
+        let mut waiting = Vec::new();
         let idle = self.admits_all();
-        for (i, part) in parts.into_iter().enumerate() {
+        for (i, part) in hop.parts.into_iter().enumerate() {
             let keys: Vec<LockKey> = cmd_keys(&part.cmd).collect();
-            let hold = part.hold.then(|| (token, keys.clone()));
-            let job = Job::Part { cmd: part.cmd, hold };
-            let h = if idle { Handled::Now(self.run_job(job)) } else { self.admit(keys, job) };
-            match h {
-                Handled::Now(Resp::Part(r, seq)) => out.push((r, seq)),
-                Handled::Now(other) => out.push((other.into_reply(), None)),
-                Handled::Later(rx) => {
+            let free = idle || self.locks.borrow().is_free(&keys);
+            let waits = if free { None } else { Some(keys.clone()) };
+            let job = Job::Part { cmd: part.cmd, keys, hold: part.hold.then_some(token) };
+            match waits {
+                None => out.push(self.run_job(job).into_part()),
+                Some(keys) => {
                     out.push((Reply::Nil, None));
-                    later.push((i, rx));
+                    waiting.push((i, keys, job));
                 }
             }
         }
-        if later.is_empty() {
-            return Handled::Now(Resp::Parts(out));
-        }
-        let (tx, rx) = msg::oneshot();
-        glommio::spawn_local(async move {
-            for (i, rx) in later {
-                out[i] = match rx.await {
-                    Some(Resp::Part(r, seq)) => (r, seq),
-                    _ => (Reply::error("ERR shard dropped request"), None),
-                };
+        let me = self.clone();
+        let tag = hop.tag;
+        let then = move |out| {
+            me.answer(coordinator, tag, Resp::Parts(out));
+            match hops.last() {
+                Some(next) => {
+                    let to = next.shard;
+                    me.send(to, Req::Parts { token, coordinator, hops, release });
+                }
+                None => {
+                    for to in release {
+                        me.send(to, Req::Release { token });
+                    }
+                }
             }
-            tx.send(Resp::Parts(out));
-        })
-        .detach();
-        Handled::Later(rx)
+        };
+        if waiting.is_empty() {
+            return then(out);
+        }
+        let gather = Rc::new(Gather {
+            left: Cell::new(waiting.len()),
+            out: RefCell::new(out),
+            then: Cell::new(Some(Box::new(then))),
+        });
+        let mut locks = self.locks.borrow_mut();
+        for (i, keys, job) in waiting {
+            locks.enqueue(keys, (job, Answer::Part(gather.clone(), i)));
+        }
+    }
+
+    /// Answers request `tag` of peer `to`, which may be this shard.
+    fn answer(self: &Rc<Self>, to: usize, tag: u64, resp: Resp) {
+        if to == self.id {
+            self.peer.complete(tag, resp);
+        } else {
+            self.peer.respond(to, tag, resp);
+        }
+    }
+
+    /// Sends `req` to shard `to` (which may be this one), not waiting for
+    /// an answer.
+    pub fn send(self: &Rc<Self>, to: usize, req: Req) {
+        if to == self.id {
+            self.handle(req);
+        } else {
+            self.peer.notify(to, req);
+        }
     }
 
     fn unlock(self: &Rc<Self>, db: u8, keys: Vec<Bytes>) {
