@@ -216,6 +216,7 @@ impl Conn {
                 c.net_output.set(c.net_output.get() + out.len() as u64);
                 out.clear();
             }
+            self.shard.poll_mesh();
             if let Some(psync) = self.handoff.take() {
                 self.hand_off(&mut io, psync);
                 return Ok(());

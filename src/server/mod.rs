@@ -215,6 +215,8 @@ async fn shard_main(
     let shard = Rc::new(Shard::new(id, cfg, peer, stop_tx, run_id, seq, readiness));
     shard.replica.set(replica);
     for (_peer, rx) in receivers.streams() {
+        let rx = Rc::new(rx);
+        shard.mesh_rx.borrow_mut().push(rx.clone());
         let shard = shard.clone();
         glommio::spawn_local(async move {
             while let Some(msg) = rx.recv().await {

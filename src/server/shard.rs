@@ -228,6 +228,8 @@ pub struct Shard {
     pub clock: Cell<u64>,
     /// Keys clients WATCH on this shard (`watch.rs`).
     pub(super) watches: RefCell<super::watch::Watches>,
+    /// The mesh's incoming channels, also drained by `poll_mesh`.
+    pub mesh_rx: RefCell<Vec<Rc<glommio::channels::shared_channel::ConnectedReceiver<Msg>>>>,
     /// Read readiness of this shard's client sockets.
     pub readiness: Rc<super::readiness::Readiness>,
 }
@@ -271,6 +273,7 @@ impl Shard {
             clock: Cell::new(now_ms()),
             readiness,
             watches: RefCell::default(),
+            mesh_rx: RefCell::default(),
         }
     }
 
@@ -334,6 +337,21 @@ impl Shard {
                     .detach();
                 }
             },
+        }
+    }
+
+    /// Handles the messages waiting on the mesh now. A busy executor
+    /// notices them only between runs of its task queue, which under load
+    /// is a whole turn of every ready connection; a connection calls this
+    /// after each read batch, so keys held for another shard's command are
+    /// released, and its parts run, within about one batch.
+    pub fn poll_mesh(self: &Rc<Self>) {
+        let n = self.mesh_rx.borrow().len();
+        for i in 0..n {
+            let rx = self.mesh_rx.borrow()[i].clone();
+            while let Some(msg) = rx.try_recv() {
+                self.on_message(msg);
+            }
         }
     }
 

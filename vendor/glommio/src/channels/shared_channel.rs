@@ -398,6 +398,17 @@ impl<T: Send + Sized> ConnectedReceiver<T> {
         waiter.await
     }
 
+    /// Takes the next message if one is there, without waiting. (ringkv
+    /// addition: a busy executor notices shared-channel messages only
+    /// between task-queue runs; a task may drain them sooner with this.)
+    pub fn try_recv(&self) -> Option<T> {
+        let res = self.state.buffer.try_pop();
+        if res.is_some() {
+            self.notifier.notify(false);
+        }
+        res
+    }
+
     fn recv_one(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         self.do_recv_one(cx, false)
     }
