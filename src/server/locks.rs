@@ -9,6 +9,10 @@
 //! it), and operations sharing a key run in arrival order. Every waiter
 //! joins all its queues at once, so for any two waiters the earlier one is
 //! ahead on every key they share: no cycle, no deadlock between waiters.
+//!
+//! Operations that only read (the parts of MGET, EXISTS, ...) lock shared:
+//! they run beside each other's holds, so concurrent readers of a key never
+//! wait for one another, while a writer waits for them all and they for it.
 
 use super::shard::LockKey;
 use std::collections::{HashMap, VecDeque};
@@ -18,13 +22,15 @@ pub(super) type KeyHasher = nohash_hasher::BuildNoHashHasher<LockKey>;
 
 struct Waiter<T> {
     keys: Vec<LockKey>,
+    shared: bool,
     item: T,
 }
 
 /// Held keys, with per-key FIFO queues of waiting items of type `T`.
 pub(super) struct Locks<T> {
-    /// Key -> number of holds (a key named twice is held twice).
-    held: HashMap<LockKey, u32, KeyHasher>,
+    /// Key -> number of holds (a key named twice is held twice), and
+    /// whether they are shared: a key's holds are all shared or all not.
+    held: HashMap<LockKey, (u32, bool), KeyHasher>,
     /// Key -> waiting items, by slot in `waiters`, oldest first.
     queues: HashMap<LockKey, VecDeque<usize>, KeyHasher>,
     waiters: Vec<Option<Waiter<T>>>,
@@ -43,9 +49,18 @@ impl<T> Locks<T> {
         self.held.is_empty() && self.queues.is_empty()
     }
 
-    /// No key of `keys` is held or waited for: an operation on them may run now.
-    pub fn is_free(&self, keys: &[LockKey]) -> bool {
-        self.is_idle() || keys.iter().all(|k| !self.held.contains_key(k) && !self.queues.contains_key(k))
+    /// No key of `keys` is waited for, or held but for shared holds when
+    /// `shared`: an operation on them may run now.
+    pub fn is_free(&self, keys: &[LockKey], shared: bool) -> bool {
+        self.is_idle() || keys.iter().all(|k| !self.queues.contains_key(k) && self.compatible(k, shared))
+    }
+
+    /// `key` may be taken in this mode now, queues aside.
+    fn compatible(&self, key: &LockKey, shared: bool) -> bool {
+        match self.held.get(key) {
+            None => true,
+            Some(&(_, held_shared)) => shared && held_shared,
+        }
     }
 
     /// True when any of `keys` is held.
@@ -53,9 +68,10 @@ impl<T> Locks<T> {
         !self.held.is_empty() && keys.any(|k| self.held.contains_key(&k))
     }
 
-    pub fn hold(&mut self, keys: &[LockKey]) {
+    /// Holds `keys`, which must be free in this mode (see [`Locks::is_free`]).
+    pub fn hold(&mut self, keys: &[LockKey], shared: bool) {
         for &k in keys {
-            *self.held.entry(k).or_insert(0) += 1;
+            self.held.entry(k).or_insert((0, shared)).0 += 1;
         }
     }
 
@@ -64,7 +80,7 @@ impl<T> Locks<T> {
     pub fn release(&mut self, keys: impl IntoIterator<Item = LockKey>) -> Vec<LockKey> {
         let mut freed = Vec::new();
         for k in keys {
-            if let Some(n) = self.held.get_mut(&k) {
+            if let Some((n, _)) = self.held.get_mut(&k) {
                 *n -= 1;
                 if *n == 0 {
                     self.held.remove(&k);
@@ -75,8 +91,8 @@ impl<T> Locks<T> {
         freed
     }
 
-    /// Queues `item` behind every key of `keys`.
-    pub fn enqueue(&mut self, keys: Vec<LockKey>, item: T) {
+    /// Queues `item` behind every key of `keys`, to take them shared or not.
+    pub fn enqueue(&mut self, keys: Vec<LockKey>, shared: bool, item: T) {
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
@@ -91,12 +107,13 @@ impl<T> Locks<T> {
                 q.push_back(slot);
             }
         }
-        self.waiters[slot] = Some(Waiter { keys, item });
+        self.waiters[slot] = Some(Waiter { keys, shared, item });
     }
 
     /// The item waiting at the front of `key`'s queue, if it is at the
-    /// front of all its keys' queues and none of them is held: removed from
-    /// the queues, with its keys (whose queues may move next).
+    /// front of all its keys' queues and can take them all in its mode:
+    /// removed from the queues, with its keys (whose queues may move next;
+    /// the next of several readers, once this one holds).
     pub fn take_runnable(&mut self, key: &LockKey) -> Option<(Vec<LockKey>, T)> {
         if self.queues.is_empty() {
             return None;
@@ -104,7 +121,7 @@ impl<T> Locks<T> {
         let slot = *self.queues.get(key)?.front()?;
         let w = self.waiters[slot].as_ref().expect("queued slot is live");
         let ready =
-            w.keys.iter().all(|k| !self.held.contains_key(k) && self.queues[k].front() == Some(&slot));
+            w.keys.iter().all(|k| self.compatible(k, w.shared) && self.queues[k].front() == Some(&slot));
         if !ready {
             return None;
         }
@@ -148,13 +165,13 @@ mod tests {
     #[test]
     fn waiters_on_disjoint_keys_do_not_block_each_other() {
         let mut l = Locks::default();
-        l.hold(&[k("a"), k("b")]);
-        l.enqueue(vec![k("a")], "on a");
-        l.enqueue(vec![k("b")], "on b");
+        l.hold(&[k("a"), k("b")], false);
+        l.enqueue(vec![k("a")], false, "on a");
+        l.enqueue(vec![k("b")], false, "on b");
         // Only b goes: the waiter on a must not hold up the one on b.
         let freed = l.release([k("b")]);
         assert_eq!(drain(&mut l, freed), vec!["on b"]);
-        assert!(!l.is_free(&[k("a")]));
+        assert!(!l.is_free(&[k("a")], false));
         let freed = l.release([k("a")]);
         assert_eq!(drain(&mut l, freed), vec!["on a"]);
         assert!(l.is_idle());
@@ -163,10 +180,10 @@ mod tests {
     #[test]
     fn waiters_sharing_a_key_run_in_arrival_order() {
         let mut l = Locks::default();
-        l.hold(&[k("a")]);
-        l.enqueue(vec![k("a"), k("b")], "first");
+        l.hold(&[k("a")], false);
+        l.enqueue(vec![k("a"), k("b")], false, "first");
         // Free b, but queued behind "first" on b: must wait.
-        l.enqueue(vec![k("b")], "second");
+        l.enqueue(vec![k("b")], false, "second");
         assert!(drain(&mut l, vec![k("b")]).is_empty());
         let freed = l.release([k("a")]);
         assert_eq!(drain(&mut l, freed), vec!["first", "second"]);
@@ -174,18 +191,44 @@ mod tests {
     }
 
     #[test]
+    fn readers_share_a_key_and_a_writer_waits_for_them_in_order() {
+        let mut l = Locks::default();
+        l.hold(&[k("a")], true);
+        assert!(l.is_free(&[k("a")], true), "a second reader runs beside the first");
+        assert!(!l.is_free(&[k("a")], false), "a writer does not");
+        l.hold(&[k("a")], true);
+        l.enqueue(vec![k("a")], false, "writer");
+        // Behind a waiting writer, a reader queues too (no starving it).
+        assert!(!l.is_free(&[k("a")], true));
+        l.enqueue(vec![k("a")], true, "reader 1");
+        l.enqueue(vec![k("a")], true, "reader 2");
+        assert!(l.release([k("a")]).is_empty(), "one reader still holds");
+        let freed = l.release([k("a")]);
+        // The writer runs alone; the readers wait for its hold to go.
+        let (keys, first) = l.take_runnable(&freed[0]).expect("writer runs");
+        assert_eq!(first, "writer");
+        l.hold(&keys, false);
+        assert!(l.take_runnable(&k("a")).is_none());
+        let freed = l.release([k("a")]);
+        let (keys, r1) = l.take_runnable(&freed[0]).expect("first reader runs");
+        l.hold(&keys, true);
+        let (_, r2) = l.take_runnable(&k("a")).expect("second reader runs beside it");
+        assert_eq!((r1, r2), ("reader 1", "reader 2"));
+    }
+
+    #[test]
     fn holds_count_and_a_key_named_twice_queues_once() {
         let mut l = Locks::default();
-        l.hold(&[k("a"), k("a")]);
-        l.enqueue(vec![k("a"), k("b"), k("a")], "w");
+        l.hold(&[k("a"), k("a")], false);
+        l.enqueue(vec![k("a"), k("b"), k("a")], false, "w");
         assert!(l.release([k("a")]).is_empty(), "still held once");
         assert!(l.any_held([k("a")].into_iter()));
         let freed = l.release([k("a")]);
         assert_eq!(drain(&mut l, freed), vec!["w"]);
         assert!(l.is_idle());
         // Slots are reused.
-        l.hold(&[k("c")]);
-        l.enqueue(vec![k("c")], "x");
+        l.hold(&[k("c")], false);
+        l.enqueue(vec![k("c")], false, "x");
         assert_eq!(l.waiters.len(), 1);
     }
 }

@@ -501,11 +501,11 @@ impl Shard {
     }
 
     fn admit(self: &Rc<Self>, keys: Vec<LockKey>, job: Job) -> Handled {
-        if self.locks.borrow().is_free(&keys) {
+        if self.locks.borrow().is_free(&keys, false) {
             return Handled::Now(self.run_job(job));
         }
         let (tx, rx) = msg::oneshot();
-        self.locks.borrow_mut().enqueue(keys, (job, Answer::To(tx)));
+        self.locks.borrow_mut().enqueue(keys, false, (job, Answer::To(tx)));
         Handled::Later(rx)
     }
 
@@ -540,7 +540,7 @@ impl Shard {
                 Resp::Replies(replies)
             }
             Job::Hold(locks) => {
-                self.locks.borrow_mut().hold(&locks);
+                self.locks.borrow_mut().hold(&locks, false);
                 Resp::Done
             }
             Job::Part { cmd, keys, hold } => {
@@ -549,7 +549,7 @@ impl Shard {
                 let emit = if hold.is_none() && cmd.spec.is_write() { Emit::Stamp } else { Emit::No };
                 let ran = self.run_full(&cmd, now_ms(), emit);
                 if let Some(token) = hold {
-                    self.locks.borrow_mut().hold(&keys);
+                    self.locks.borrow_mut().hold(&keys, !cmd.spec.is_write());
                     self.holds.borrow_mut().entry(token).or_default().extend(keys);
                 }
                 Resp::Part(ran.reply, ran.seq)
@@ -569,14 +569,15 @@ impl Shard {
         let idle = self.admits_all();
         for (i, part) in hop.parts.into_iter().enumerate() {
             let keys: Vec<LockKey> = cmd_keys(&part.cmd).collect();
-            let free = idle || self.locks.borrow().is_free(&keys);
+            let shared = !part.cmd.spec.is_write();
+            let free = idle || self.locks.borrow().is_free(&keys, shared);
             let waits = if free { None } else { Some(keys.clone()) };
             let job = Job::Part { cmd: part.cmd, keys, hold: part.hold.then_some(token) };
             match waits {
                 None => out.push(self.run_job(job).into_part()),
                 Some(keys) => {
                     out.push((Reply::Nil, None));
-                    waiting.push((i, keys, job));
+                    waiting.push((i, keys, shared, job));
                 }
             }
         }
@@ -605,8 +606,8 @@ impl Shard {
             then: Cell::new(Some(Box::new(then))),
         });
         let mut locks = self.locks.borrow_mut();
-        for (i, keys, job) in waiting {
-            locks.enqueue(keys, (job, Answer::Part(gather.clone(), i)));
+        for (i, keys, shared, job) in waiting {
+            locks.enqueue(keys, shared, (job, Answer::Part(gather.clone(), i)));
         }
     }
 
