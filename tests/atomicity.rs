@@ -233,3 +233,53 @@ fn pipelined_split_commands_stay_atomic_and_in_order() {
     let v: Vec<String> = s.client().ok(&["MGET", &pairs[7].0, &pairs[7].1]);
     assert_eq!(v, vec![writes.to_string(), writes.to_string()]);
 }
+
+#[test]
+fn split_commands_through_four_shards_stay_atomic() {
+    // A writer's MSET spans all four shards: its parts pass 0, 1, 2, 3 in
+    // turn, each but the last keeping its keys held. Readers take subsets
+    // (shards 0 and 3, 1 and 3, 0 and 2) whose parts skip the shards in
+    // between, so their messages can overtake the writer's: only the held
+    // keys keep them from seeing one half old and the other new. Several
+    // readers run MGET's shared locks side by side.
+    const N: usize = 4;
+    let s = Server::with_args(&["--shards", "4"]);
+    let quads: Arc<Vec<Vec<String>>> = Arc::new(
+        (0..8).map(|i| (0..N).map(|sh| key_on_shard(&format!("q{i}s{sh}"), sh, N)).collect()).collect(),
+    );
+    let (w, r) = (quads.clone(), quads.clone());
+    let (seen, writes) = race(
+        &s,
+        Duration::from_secs(2),
+        move |c, i| {
+            let x = i.to_string();
+            let mut p = redis::pipe();
+            for q in w.iter() {
+                let mut cmd = redis::cmd("MSET");
+                for k in q {
+                    cmd.arg(k).arg(&x);
+                }
+                p.add_command(cmd).ignore();
+            }
+            p.query::<()>(c).unwrap();
+        },
+        move |c| {
+            // One command at a time: a pipelined batch would share one
+            // chain through every shard its commands touch.
+            let mut last = None;
+            for (i, q) in r.iter().enumerate() {
+                let (a, b) = [(0, 3), (1, 3), (0, 2)][i % 3];
+                let v: Vec<Option<String>> = c.ok(&["MGET", &q[a], &q[b]]);
+                if v[0] != v[1] {
+                    return Err(format!("MGET of shards {a} and {b} = {v:?}"));
+                }
+                last = v[0].clone();
+            }
+            Ok(format!("{last:?}"))
+        },
+    );
+    assert!(writes > 20, "the writer made only {writes} pipelines");
+    assert!(seen.iter().all(|s| s.len() > 3), "readers saw too few distinct values: {seen:?}");
+    let v: Vec<String> = s.client().ok(&["MGET", &quads[3][0], &quads[3][1], &quads[3][2], &quads[3][3]]);
+    assert_eq!(v, vec![writes.to_string(); N]);
+}
