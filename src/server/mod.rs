@@ -4,6 +4,7 @@
 //! the active expiry cycle; and shuts down on SIGTERM/SIGINT or SHUTDOWN.
 
 mod admin;
+mod admission;
 mod blocking;
 mod client;
 mod config_cmd;

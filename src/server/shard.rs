@@ -6,23 +6,25 @@
 //!
 //! # Key locks (atomic multi-shard commands)
 //!
-//! A simplified form of Dragonfly's VLL. A coordinator locks the keys it
-//! needs on each involved shard in ascending shard order, runs the parts,
-//! then unlocks. On a shard, an operation is *admitted* when none of its keys
-//! is locked or waited for; otherwise it queues behind each of its keys
-//! (`locks.rs`) and runs when it is first in line on all of them.
-//! `Exec`, `Take`, `Put` and `Unlock` come from a lock holder and bypass
-//! admission. Deadlock freedom: a holder only ever waits for shards above
-//! those it holds, so the holder of the highest contested shard always
-//! progresses. When no lock is held and nothing waits (the common case),
-//! admission is two `is_empty` checks.
+//! A simplified form of Dragonfly's VLL. Multi-shard operations take their
+//! keys on each involved shard in ascending shard order: split commands as
+//! a chain of `Parts` hops (`multi.rs`), other commands by locking every
+//! key, running, then unlocking. On a shard, an operation is *admitted*
+//! (`admission.rs`) when none of its keys is held or waited for; otherwise
+//! it queues behind each of its keys (`locks.rs`) and runs when it is first
+//! in line on all of them. `Exec`, `Take`, `Put` and `Unlock` come from a
+//! lock holder and bypass admission. Deadlock freedom: a holder only ever
+//! waits for shards above those it holds, so the holder of the highest
+//! contested shard always progresses. When no lock is held and nothing
+//! waits (the common case), admission is two `is_empty` checks.
 
+use super::admission::{Answer, Job, cmd_keys};
 use super::locks::Locks;
 use super::stream::Emit;
 use crate::commands::{Args, Ctx, Exec};
 use crate::config::Config;
 use crate::keyspace::{Hasher, Keyspace, now_ms};
-use crate::mesh::{self as msg, Admin, Cmd, Hop, KillFilter, Msg, Peer, Req, Resp, ShardStats};
+use crate::mesh::{self as msg, Admin, Cmd, KillFilter, Msg, Peer, Req, Resp, ShardStats};
 use crate::protocol::Reply;
 use bytes::Bytes;
 use std::cell::{Cell, RefCell};
@@ -116,63 +118,6 @@ pub(super) fn lock_key(db: u8, key: &[u8]) -> LockKey {
     foldhash::fast::FixedState::with_seed(SEED).hash_one((db, key))
 }
 
-enum Job {
-    Batch(Vec<Cmd>),
-    /// A transaction's commands: one admission, run back to back,
-    /// replicated as one unit.
-    Atomic(Vec<Cmd>),
-    /// A transaction under WATCH: runs only if client `.0`'s watch is clean.
-    AtomicCas(u64, Vec<Cmd>),
-    /// Keep these keys locked until an `Unlock`.
-    Hold(Vec<LockKey>),
-    /// A split command's part; with `hold`, its keys stay locked under the
-    /// token until a `Release`.
-    Part {
-        cmd: Cmd,
-        keys: Vec<LockKey>,
-        hold: Option<u64>,
-    },
-    Block {
-        id: u64,
-        origin: usize,
-        cmd: Cmd,
-    },
-}
-
-/// Where a queued job's answer goes.
-enum Answer {
-    To(msg::Sender<Resp>),
-    /// Slot `.1` of a `Parts` answer.
-    Part(Rc<Gather>, usize),
-}
-
-impl Answer {
-    fn send(self, resp: Resp) {
-        match self {
-            Answer::To(tx) => tx.send(resp),
-            Answer::Part(g, i) => {
-                g.out.borrow_mut()[i] = resp.into_part();
-                g.left.set(g.left.get() - 1);
-                if g.left.get() == 0
-                    && let Some(then) = g.then.take()
-                {
-                    then(std::mem::take(&mut *g.out.borrow_mut()));
-                }
-            }
-        }
-    }
-}
-
-/// A `Parts` answer waiting for its queued parts.
-struct Gather {
-    left: Cell<usize>,
-    out: RefCell<Vec<(Reply, Option<u64>)>>,
-    then: Cell<Option<PartsDone>>,
-}
-
-/// What a shard does with a `Parts` hop's answers once all its parts ran.
-type PartsDone = Box<dyn FnOnce(Vec<(Reply, Option<u64>)>)>;
-
 /// A request's answer: now, or later through a oneshot.
 pub enum Handled {
     Now(Resp),
@@ -201,9 +146,9 @@ pub struct Shard {
     pub shutdown: crossbeam_channel::Sender<&'static str>,
     pub peer: Rc<Peer>,
     /// Held keys and the operations waiting for keys, with where to answer.
-    locks: RefCell<Locks<(Job, Answer)>>,
+    pub(super) locks: RefCell<Locks<(Job, Answer)>>,
     /// Keys held for split commands, by their coordinator's token.
-    holds: RefCell<HashMap<u64, Vec<LockKey>, crate::keyspace::Hasher>>,
+    pub(super) holds: RefCell<HashMap<u64, Vec<LockKey>, crate::keyspace::Hasher>>,
     next_token: Cell<u64>,
     rng: Cell<u64>,
     /// Blocked clients parked on this shard's keys, and per key their ids
@@ -496,168 +441,6 @@ impl Shard {
         }
     }
 
-    fn admits_all(&self) -> bool {
-        self.locks.borrow().is_idle()
-    }
-
-    fn admit(self: &Rc<Self>, keys: Vec<LockKey>, job: Job) -> Handled {
-        if self.locks.borrow().is_free(&keys, false) {
-            return Handled::Now(self.run_job(job));
-        }
-        let (tx, rx) = msg::oneshot();
-        self.locks.borrow_mut().enqueue(keys, false, (job, Answer::To(tx)));
-        Handled::Later(rx)
-    }
-
-    fn run_job(self: &Rc<Self>, job: Job) -> Resp {
-        match job {
-            Job::Block { id, origin, cmd } => {
-                let ran = self.run_full(&cmd, now_ms(), Emit::Yes);
-                let reply = ran.reply;
-                match ran.block {
-                    None => Resp::Reply(reply),
-                    Some(b) => {
-                        let timeout = b.timeout;
-                        self.register_block(id, origin, cmd.db, b.keys, Some(cmd), reply);
-                        Resp::Parked { timeout }
-                    }
-                }
-            }
-            Job::Batch(cmds) => Resp::Replies(self.run_batch(&cmds)),
-            Job::AtomicCas(id, _) if !self.watch_clean(id) => Resp::Reply(Reply::NilArray),
-            Job::Atomic(cmds) | Job::AtomicCas(_, cmds) => {
-                let now = now_ms();
-                let mut replies = Vec::with_capacity(cmds.len());
-                let mut effects = Vec::new();
-                for c in &cmds {
-                    let ran = self.run_full(c, now, Emit::Collect);
-                    replies.push(ran.reply);
-                    effects.extend(ran.effects.into_iter().map(|e| (c.db, e)));
-                }
-                if self.streaming.get() {
-                    self.emit_unit(effects);
-                }
-                Resp::Replies(replies)
-            }
-            Job::Hold(locks) => {
-                self.locks.borrow_mut().hold(&locks, false);
-                Resp::Done
-            }
-            Job::Part { cmd, keys, hold } => {
-                // The last part of a split command takes the unit's number:
-                // every key of the command is locked now.
-                let emit = if hold.is_none() && cmd.spec.is_write() { Emit::Stamp } else { Emit::No };
-                let ran = self.run_full(&cmd, now_ms(), emit);
-                if let Some(token) = hold {
-                    self.locks.borrow_mut().hold(&keys, !cmd.spec.is_write());
-                    self.holds.borrow_mut().entry(token).or_default().extend(keys);
-                }
-                Resp::Part(ran.reply, ran.seq)
-            }
-        }
-    }
-
-    /// Runs this shard's hop of a `Req::Parts` chain: admits each part on
-    /// its own keys (they are disjoint, so none waits for another); once
-    /// all have run, answers the coordinator and passes the chain on (or,
-    /// as its final shard, releases the held keys). Parts that must wait
-    /// fill their slot of one shared answer when they run.
-    fn parts(self: &Rc<Self>, token: u64, coordinator: usize, mut hops: Vec<Hop>, release: Vec<usize>) {
-        let hop = hops.pop().expect("a hop for this shard");
-        let mut out = Vec::with_capacity(hop.parts.len());
-        let mut waiting = Vec::new();
-        let idle = self.admits_all();
-        for (i, part) in hop.parts.into_iter().enumerate() {
-            let keys: Vec<LockKey> = cmd_keys(&part.cmd).collect();
-            let shared = !part.cmd.spec.is_write();
-            let free = idle || self.locks.borrow().is_free(&keys, shared);
-            let waits = if free { None } else { Some(keys.clone()) };
-            let job = Job::Part { cmd: part.cmd, keys, hold: part.hold.then_some(token) };
-            match waits {
-                None => out.push(self.run_job(job).into_part()),
-                Some(keys) => {
-                    out.push((Reply::Nil, None));
-                    waiting.push((i, keys, shared, job));
-                }
-            }
-        }
-        let me = self.clone();
-        let tag = hop.tag;
-        let then = move |out| {
-            me.answer(coordinator, tag, Resp::Parts(out));
-            match hops.last() {
-                Some(next) => {
-                    let to = next.shard;
-                    me.send(to, Req::Parts { token, coordinator, hops, release });
-                }
-                None => {
-                    for to in release {
-                        me.send(to, Req::Release { token });
-                    }
-                }
-            }
-        };
-        if waiting.is_empty() {
-            return then(out);
-        }
-        let gather = Rc::new(Gather {
-            left: Cell::new(waiting.len()),
-            out: RefCell::new(out),
-            then: Cell::new(Some(Box::new(then))),
-        });
-        let mut locks = self.locks.borrow_mut();
-        for (i, keys, shared, job) in waiting {
-            locks.enqueue(keys, shared, (job, Answer::Part(gather.clone(), i)));
-        }
-    }
-
-    /// Answers request `tag` of peer `to`, which may be this shard.
-    fn answer(self: &Rc<Self>, to: usize, tag: u64, resp: Resp) {
-        if to == self.id {
-            self.peer.complete(tag, resp);
-        } else {
-            self.peer.respond(to, tag, resp);
-        }
-    }
-
-    /// Sends `req` to shard `to` (which may be this one), not waiting for
-    /// an answer.
-    pub fn send(self: &Rc<Self>, to: usize, req: Req) {
-        if to == self.id {
-            self.handle(req);
-        } else {
-            self.peer.notify(to, req);
-        }
-    }
-
-    fn unlock(self: &Rc<Self>, db: u8, keys: Vec<Bytes>) {
-        self.release(keys.iter().map(|k| lock_key(db, k)).collect());
-    }
-
-    fn release(self: &Rc<Self>, keys: Vec<LockKey>) {
-        let freed = self.locks.borrow_mut().release(keys);
-        self.drain(freed);
-        let stalled = std::mem::take(&mut *self.stalled_ready.borrow_mut());
-        self.ks.borrow_mut().ready.extend(stalled);
-    }
-
-    /// True when a multi-shard operation holds a lock on any of `keys`.
-    pub(super) fn any_locked(&self, keys: &[DbKey]) -> bool {
-        self.locks.borrow().any_held(keys.iter().map(|(db, k)| lock_key(*db, k)))
-    }
-
-    /// Runs the waiting operations that `keys` becoming free lets through,
-    /// and those that their running lets through in turn. A job that takes
-    /// holds takes them before the next candidate is looked at.
-    fn drain(self: &Rc<Self>, mut keys: Vec<LockKey>) {
-        while let Some(key) = keys.pop() {
-            let Some((ks, (job, tx))) = self.locks.borrow_mut().take_runnable(&key) else { continue };
-            keys.extend(ks);
-            let resp = self.run_job(job);
-            tx.send(resp);
-        }
-    }
-
     // ---- execution ------------------------------------------------------
 
     pub fn run_batch(&self, cmds: &[Cmd]) -> Vec<Reply> {
@@ -856,9 +639,4 @@ pub(super) struct Ran {
     pub seq: Option<u64>,
     /// With `Emit::Collect`: the effects to replicate.
     pub effects: Vec<Vec<Bytes>>,
-}
-
-/// The locks of the keys a command touches.
-fn cmd_keys(cmd: &Cmd) -> impl Iterator<Item = LockKey> + '_ {
-    cmd.spec.keys_in(&cmd.argv).map(move |i| lock_key(cmd.db, &cmd.argv[i]))
 }
