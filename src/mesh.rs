@@ -421,10 +421,7 @@ impl Peer {
 
     /// Sends `req` to peer `to`; the answer arrives on the returned receiver.
     pub async fn request(&self, to: usize, req: Req) -> Receiver<Resp> {
-        let tag = self.next_tag.get();
-        self.next_tag.set(tag + 1);
-        let (tx, rx) = oneshot();
-        self.pending.borrow_mut().insert(tag, tx);
+        let (tag, rx) = self.expect();
         if self.senders.send_to(self.route[to], Msg::Req { from: self.id, tag, req }).await.is_err() {
             self.pending.borrow_mut().remove(&tag);
         }

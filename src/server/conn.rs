@@ -690,11 +690,7 @@ impl Conn {
         self.watched.clear();
         let id = self.info.id;
         for s in shards {
-            if s == self.shard.id {
-                self.shard.handle(Req::CasUnwatch { id });
-            } else {
-                self.shard.peer.notify(s, Req::CasUnwatch { id });
-            }
+            self.shard.send(s, Req::CasUnwatch { id });
         }
     }
 

@@ -291,9 +291,8 @@ impl Shard {
     /// after each read batch, so keys held for another shard's command are
     /// released, and its parts run, within about one batch.
     pub fn poll_mesh(self: &Rc<Self>) {
-        let n = self.mesh_rx.borrow().len();
-        for i in 0..n {
-            let rx = self.mesh_rx.borrow()[i].clone();
+        // Filled once at startup, only read afterwards: the borrow can stay.
+        for rx in self.mesh_rx.borrow().iter() {
             while let Some(msg) = rx.try_recv() {
                 self.on_message(msg);
             }
