@@ -41,10 +41,23 @@ impl fmt::Display for ProtocolError {
 /// more bytes are needed (then `buf` may have been given capacity for the rest);
 /// an empty `args` vector is an empty inline line or `*0`, which callers skip.
 pub fn parse_request(buf: &mut BytesMut, limits: &Limits) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+    let mut args = Vec::new();
+    Ok(parse_request_into(buf, limits, &mut args)?.then_some(args))
+}
+
+/// As `parse_request`, into `args` (which must be empty): true when a
+/// request was taken from `buf`. A connection reuses one vector for all its
+/// requests, so the common path allocates nothing per request.
+pub fn parse_request_into(
+    buf: &mut BytesMut,
+    limits: &Limits,
+    args: &mut Vec<Bytes>,
+) -> Result<bool, ProtocolError> {
+    debug_assert!(args.is_empty());
     if buf.is_empty() {
-        return Ok(None);
+        return Ok(false);
     }
-    if buf[0] == b'*' { parse_multibulk(buf, limits) } else { parse_inline(buf) }
+    if buf[0] == b'*' { parse_multibulk(buf, limits, args) } else { parse_inline(buf, args) }
 }
 
 /// Reads a decimal line starting at `pos` (after the type byte). Returns the
@@ -72,18 +85,22 @@ fn read_len_line(
     Ok(Some((n, pos + nl + 2)))
 }
 
-fn parse_multibulk(buf: &mut BytesMut, limits: &Limits) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+fn parse_multibulk(
+    buf: &mut BytesMut,
+    limits: &Limits,
+    args: &mut Vec<Bytes>,
+) -> Result<bool, ProtocolError> {
     const BAD_MB: &str = "invalid multibulk length";
     const BAD_BULK: &str = "invalid bulk length";
     let Some((count, mut pos)) = read_len_line(buf, 1, "too big mbulk count string", BAD_MB)? else {
-        return Ok(None);
+        return Ok(false);
     };
     if count > limits.max_multibulk as i64 {
         return Err(ProtocolError(BAD_MB.into()));
     }
     if count <= 0 {
         buf.advance(pos);
-        return Ok(Some(Vec::new()));
+        return Ok(true);
     }
     let count = count as usize;
     // (start, end) of each argument within the frame; capacity capped so a
@@ -92,13 +109,13 @@ fn parse_multibulk(buf: &mut BytesMut, limits: &Limits) -> Result<Option<Vec<Byt
         smallvec::SmallVec::with_capacity(count.min(1024));
     for _ in 0..count {
         if pos >= buf.len() {
-            return Ok(None);
+            return Ok(false);
         }
         if buf[pos] != b'$' {
             return Err(ProtocolError(format!("expected '$', got '{}'", buf[pos] as char).into()));
         }
         let Some((len, start)) = read_len_line(buf, pos + 1, "too big bulk count string", BAD_BULK)? else {
-            return Ok(None);
+            return Ok(false);
         };
         if len < 0 || len as usize > limits.max_bulk {
             return Err(ProtocolError(BAD_BULK.into()));
@@ -107,7 +124,7 @@ fn parse_multibulk(buf: &mut BytesMut, limits: &Limits) -> Result<Option<Vec<Byt
         if buf.len() < end + 2 {
             // Large argument still arriving: make room once for all of it.
             buf.reserve(end + 2 - buf.len());
-            return Ok(None);
+            return Ok(false);
         }
         if &buf[end..end + 2] != b"\r\n" {
             return Err(ProtocolError(BAD_BULK.into()));
@@ -115,23 +132,33 @@ fn parse_multibulk(buf: &mut BytesMut, limits: &Limits) -> Result<Option<Vec<Byt
         spans.push((start, end));
         pos = end + 2;
     }
-    let frame = buf.split_to(pos).freeze();
-    Ok(Some(spans.into_iter().map(|(s, e)| frame.slice(s..e)).collect()))
+    // Each argument is split off the buffer on its own: one reference
+    // count per argument, none for the frame around them.
+    args.reserve(count);
+    let mut at = 0;
+    for (start, end) in spans {
+        buf.advance(start - at);
+        args.push(buf.split_to(end - start).freeze());
+        at = end;
+    }
+    buf.advance(pos - at);
+    Ok(true)
 }
 
-fn parse_inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+fn parse_inline(buf: &mut BytesMut, args: &mut Vec<Bytes>) -> Result<bool, ProtocolError> {
     let Some(nl) = memchr(b'\n', buf) else {
         if buf.len() > MAX_LINE {
             return Err(ProtocolError("too big inline request".into()));
         }
-        return Ok(None);
+        return Ok(false);
     };
     let line = buf.split_to(nl + 1).freeze();
     let mut end = nl;
     if end > 0 && line[end - 1] == b'\r' {
         end -= 1;
     }
-    split_inline(&line.slice(..end)).map(Some)
+    *args = split_inline(&line.slice(..end))?;
+    Ok(true)
 }
 
 /// Splits an inline command line like Redis's sdssplitargs: whitespace

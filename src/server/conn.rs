@@ -25,7 +25,7 @@ use super::shard::{ClientInfo, Handled, Shard};
 use crate::commands::{CmdError, flags};
 use crate::commands::{ConnCmd, Exec, Merge, Span, lookup, unknown_command};
 use crate::mesh::{Cmd, Req, Resp};
-use crate::protocol::{Limits, Reply, encode, parse_request};
+use crate::protocol::{Limits, Reply, encode, parse_request_into};
 use crate::route::{Owner, shard_of};
 use bytes::{Bytes, BytesMut};
 use futures_lite::AsyncWriteExt;
@@ -185,25 +185,36 @@ impl Conn {
         let mut io =
             Io { reg, stream, rbuf: BytesMut::with_capacity(READ_CHUNK), chunk: vec![0u8; READ_CHUNK] };
         let mut out = BytesMut::with_capacity(READ_CHUNK);
-        // Reused from batch to batch: no allocation per batch for them.
-        let mut reqs = Vec::new();
+        // Reused from request to request and batch to batch: no allocation
+        // per request for the argument vector or the pipeline's vectors.
+        let mut argv = Vec::new();
         let mut pipe = Pipeline::new(self.shard.nshards, 16);
         loop {
             let limits = Limits { max_bulk: self.shard.cfg.borrow().proto_max_bulk_len, ..Limits::default() };
             let mut perr = None;
+            let mut started = false;
             loop {
-                match parse_request(&mut io.rbuf, &limits) {
-                    Ok(Some(argv)) if argv.is_empty() => continue,
-                    Ok(Some(argv)) => reqs.push(argv),
-                    Ok(None) => break,
+                match parse_request_into(&mut io.rbuf, &limits, &mut argv) {
+                    Ok(true) if argv.is_empty() => continue,
+                    Ok(true) => {}
+                    Ok(false) => break,
                     Err(e) => {
                         perr = Some(e);
                         break;
                     }
                 }
+                if !started {
+                    self.begin_batch();
+                    started = true;
+                }
+                self.execute(&mut io, &mut argv, &mut out, &mut pipe).await;
+                argv.clear();
+                if self.close {
+                    break;
+                }
             }
-            if !reqs.is_empty() {
-                self.execute(&mut io, &mut reqs, &mut out, &mut pipe).await;
+            if started {
+                self.end_batch(&mut out, &mut pipe).await;
             }
             if let Some(e) = perr {
                 tracing::debug!("client {}: {e}", self.info.id);
@@ -370,23 +381,29 @@ impl Conn {
         }
     }
 
-    async fn execute(
-        &mut self,
-        io: &mut Io,
-        reqs: &mut Vec<Vec<Bytes>>,
-        out: &mut BytesMut,
-        p: &mut Pipeline,
-    ) {
+    fn begin_batch(&self) {
         let now = crate::keyspace::now_ms();
         self.shard.clock.set(now);
         self.info.last_active.set(now);
-        for argv in reqs.drain(..) {
-            let reply = self.dispatch(io, argv, p).await;
-            p.replies.push((reply, self.resp3));
-            if self.close {
-                break;
-            }
+    }
+
+    /// Runs one request of a read batch. Its reply is encoded at once when
+    /// every earlier reply of the batch is written, else kept in order.
+    async fn execute(&mut self, io: &mut Io, argv: &mut Vec<Bytes>, out: &mut BytesMut, p: &mut Pipeline) {
+        let reply = match self.run_here(argv, p) {
+            Some(r) => Some(r),
+            None => self.dispatch(io, std::mem::take(argv), p).await,
+        };
+        match reply {
+            // (`skip` marks a reply not to send: PSYNC's, answered by the core.)
+            Some(r) if p.replies.is_empty() && p.skip.is_empty() => encode(out, &r, self.resp3),
+            r => p.replies.push((r, self.resp3)),
         }
+    }
+
+    /// Waits for the replies still awaited from other shards and encodes
+    /// them in request order.
+    async fn end_batch(&mut self, out: &mut BytesMut, p: &mut Pipeline) {
         self.flush(p).await;
         for (i, (r, resp3)) in p.replies.iter().enumerate() {
             if !p.skip.contains(&i) {
@@ -396,6 +413,45 @@ impl Conn {
         // Emptied for the next batch (the vectors keep their capacity).
         p.replies.clear();
         p.skip.clear();
+    }
+
+    /// The common case without a detour through `dispatch`: a keyed command
+    /// whose keys all live on this shard, outside MULTI, with no key held
+    /// by a multi-shard operation, runs here and now on the borrowed
+    /// arguments (the vector goes back to the connection for the next
+    /// request). None leaves the request untouched for `dispatch`, which
+    /// handles every other case and every error.
+    fn run_here(&mut self, argv: &mut Vec<Bytes>, p: &Pipeline) -> Option<Reply> {
+        let spec = lookup(&argv[0])?;
+        if !matches!(spec.exec, Exec::Shard(_))
+            || spec.flags & flags::BLOCKING != 0
+            || !spec.arity_ok(argv.len())
+            || self.multi.is_some()
+            || !self.authed
+            || !p.splits.is_empty()
+            || (spec.is_write() && self.shard.replica.get())
+        {
+            return None;
+        }
+        let shard = &self.shard;
+        match crate::route::owner(argv, spec.keys_in(argv), shard.nshards) {
+            Owner::None => {}
+            Owner::One(s) if s == shard.id => {}
+            _ => return None,
+        }
+        if !shard.admits_all() {
+            return None;
+        }
+        let c = &shard.counters;
+        c.commands_processed.set(c.commands_processed.get() + 1);
+        self.info.last_cmd.set(spec.name);
+        if self.info.last_sub.borrow().is_some() {
+            *self.info.last_sub.borrow_mut() = None;
+        }
+        let cmd = Cmd { db: self.db, spec, argv: std::mem::take(argv) };
+        let reply = shard.run_now(&cmd);
+        *argv = cmd.argv;
+        Some(reply)
     }
 
     /// Sends every outbox, then runs the split group, and fills in the

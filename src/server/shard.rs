@@ -519,6 +519,14 @@ impl Shard {
     }
 
     /// Runs a command that arrived on this shard's own connection.
+    /// Runs a command of this shard's at once; only when `admits_all`.
+    pub fn run_now(self: &Rc<Self>, cmd: &Cmd) -> Reply {
+        let reply = self.run_cmd_at(cmd, self.clock.get());
+        self.serve_ready();
+        self.emit_expired();
+        reply
+    }
+
     pub fn exec_local(self: &Rc<Self>, cmd: Cmd) -> Handled {
         let h = if self.admits_all() {
             Handled::Now(Resp::Reply(self.run_cmd_at(&cmd, self.clock.get())))
