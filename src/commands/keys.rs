@@ -415,7 +415,9 @@ pub(super) mod tests {
             Reply::Ok => "OK".into(),
             Reply::Simple(s) => format!("+{}", String::from_utf8_lossy(s)),
             Reply::Int(n) => format!(":{n}"),
-            Reply::Bulk(b) => format!("${}", String::from_utf8_lossy(b)),
+            r @ (Reply::Bulk(_) | Reply::Short(..)) => {
+                format!("${}", String::from_utf8_lossy(r.as_bulk().unwrap_or_default()))
+            }
             Reply::Nil => "nil".into(),
             Reply::Array(a) => format!("[{}]", a.iter().map(show).collect::<Vec<_>>().join(",")),
             other => format!("{other:?}"),

@@ -509,7 +509,9 @@ pub(super) mod script {
             Reply::Nil => "nil".into(),
             Reply::NilArray => "*nil".into(),
             Reply::Int(i) => format!(":{i}"),
-            Reply::Bulk(b) => format!("${}", String::from_utf8_lossy(b)),
+            r @ (Reply::Bulk(_) | Reply::Short(..)) => {
+                format!("${}", String::from_utf8_lossy(r.as_bulk().unwrap_or_default()))
+            }
             // A pre-encoded bulk array reads back as a request would.
             Reply::Encoded(b) => {
                 let mut buf = bytes::BytesMut::from(&b[..]);

@@ -352,7 +352,9 @@ pub(super) mod tests {
             Reply::Nil => "nil".into(),
             Reply::NilArray => "nilarr".into(),
             Reply::Int(i) => format!(":{i}"),
-            Reply::Bulk(b) => format!("${}", String::from_utf8_lossy(b)),
+            r @ (Reply::Bulk(_) | Reply::Short(..)) => {
+                format!("${}", String::from_utf8_lossy(r.as_bulk().unwrap_or_default()))
+            }
             Reply::Double(d) => format!(",{}", format_double(*d)),
             Reply::Error(e) => format!("-{}", String::from_utf8_lossy(e)),
             Reply::Array(a) => format!("[{}]", a.iter().map(show).collect::<Vec<_>>().join(",")),

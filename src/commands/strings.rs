@@ -50,6 +50,18 @@ fn read_str(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Bytes>, CmdError> {
     }
 }
 
+/// A string value as a reply: a short one copied into the reply (no
+/// allocation), a long one shared with the keyspace.
+fn str_reply(ctx: &mut Ctx, key: &[u8]) -> Result<Reply, CmdError> {
+    match ctx.lookup_read(key) {
+        None => Ok(Reply::Nil),
+        Some(Value::Str(Str::Heap(b))) => Ok(Reply::Bulk(b.clone())),
+        Some(Value::Str(s)) => Ok(Reply::short(s.as_bytes())),
+        #[allow(unreachable_patterns)]
+        Some(_) => Err(CmdError::WrongType),
+    }
+}
+
 /// Checks that `cur + add` bytes fit in proto-max-bulk-len.
 fn check_len(cur: usize, add: usize, max: usize) -> Result<(), CmdError> {
     match cur.checked_add(add) {
@@ -186,7 +198,7 @@ fn set_generic(
 fn get(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let key = args.key()?;
     args.finish()?;
-    Ok(read_str(ctx, key)?.into())
+    str_reply(ctx, key)
 }
 
 /// SET key value [NX | XX] [GET] [EX seconds | PX milliseconds |
@@ -290,7 +302,7 @@ fn mget(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let mut out = Vec::with_capacity(args.remaining());
     while !args.is_empty() {
         let key = args.key()?;
-        out.push(read_str(ctx, key).ok().flatten().into());
+        out.push(str_reply(ctx, key).unwrap_or(Reply::Nil));
     }
     Ok(Reply::Array(out))
 }
@@ -555,7 +567,9 @@ mod tests {
             Reply::Ok => "OK".into(),
             Reply::Nil => "nil".into(),
             Reply::Int(i) => format!(":{i}"),
-            Reply::Bulk(b) => format!("${}", String::from_utf8_lossy(b)),
+            r @ (Reply::Bulk(_) | Reply::Short(..)) => {
+                format!("${}", String::from_utf8_lossy(r.as_bulk().unwrap_or_default()))
+            }
             Reply::Error(e) => format!("-{}", String::from_utf8_lossy(e)),
             Reply::Array(a) => format!("[{}]", a.iter().map(show).collect::<Vec<_>>().join(",")),
             other => format!("{other:?}"),

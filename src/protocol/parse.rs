@@ -103,10 +103,9 @@ fn parse_multibulk(
         return Ok(true);
     }
     let count = count as usize;
-    // (start, end) of each argument within the frame; capacity capped so a
-    // hostile count cannot make us allocate before the bytes arrive.
-    let mut spans: smallvec::SmallVec<[(usize, usize); 8]> =
-        smallvec::SmallVec::with_capacity(count.min(1024));
+    // First pass: the whole frame must be here and well formed before any
+    // of it is taken (no state is kept between calls).
+    let first = pos;
     for _ in 0..count {
         if pos >= buf.len() {
             return Ok(false);
@@ -129,19 +128,24 @@ fn parse_multibulk(
         if &buf[end..end + 2] != b"\r\n" {
             return Err(ProtocolError(BAD_BULK.into()));
         }
-        spans.push((start, end));
         pos = end + 2;
     }
-    // Each argument is split off the buffer on its own: one reference
-    // count per argument, none for the frame around them.
+    // Second pass over headers known to be valid: each argument is split
+    // off the buffer on its own, one reference count per argument and none
+    // for the frame around them.
     args.reserve(count);
-    let mut at = 0;
-    for (start, end) in spans {
-        buf.advance(start - at);
-        args.push(buf.split_to(end - start).freeze());
-        at = end;
+    buf.advance(first);
+    for _ in 0..count {
+        let mut len = 0;
+        let mut i = 1;
+        while buf[i] != b'\r' {
+            len = len * 10 + (buf[i] - b'0') as usize;
+            i += 1;
+        }
+        buf.advance(i + 2);
+        args.push(buf.split_to(len).freeze());
+        buf.advance(2);
     }
-    buf.advance(pos - at);
     Ok(true)
 }
 

@@ -14,6 +14,10 @@ pub enum Reply {
     Error(Bytes),
     Int(i64),
     Bulk(Bytes),
+    /// A bulk string of up to [`SHORT`] bytes carried in the reply itself
+    /// (`Reply::short`): a small value read from the keyspace is answered
+    /// without allocating. `Reply` stays 40 bytes.
+    Short(u8, [u8; SHORT]),
     /// Null bulk (`$-1`), RESP3 `_`.
     Nil,
     /// Null array (`*-1`), RESP3 `_`.
@@ -38,7 +42,30 @@ pub enum Reply {
     Encoded(Bytes),
 }
 
+/// Longest bulk string `Reply::Short` holds.
+pub const SHORT: usize = 38;
+
 impl Reply {
+    /// A bulk reply with a copy of `b`: inline when short.
+    pub fn short(b: &[u8]) -> Reply {
+        if b.len() <= SHORT {
+            let mut buf = [0; SHORT];
+            buf[..b.len()].copy_from_slice(b);
+            Reply::Short(b.len() as u8, buf)
+        } else {
+            Reply::Bulk(Bytes::copy_from_slice(b))
+        }
+    }
+
+    /// The bytes of a bulk reply (`Bulk` or `Short`).
+    pub fn as_bulk(&self) -> Option<&[u8]> {
+        match self {
+            Reply::Bulk(b) => Some(b),
+            Reply::Short(n, buf) => Some(&buf[..*n as usize]),
+            _ => None,
+        }
+    }
+
     pub fn simple(s: &'static str) -> Reply {
         Reply::Simple(Bytes::from_static(s.as_bytes()))
     }
@@ -121,6 +148,7 @@ pub fn encode(out: &mut BytesMut, reply: &Reply, resp3: bool) {
             out.put_slice(b"\r\n");
         }
         Reply::Bulk(b) => put_bulk(out, b),
+        Reply::Short(n, buf) => put_bulk(out, &buf[..*n as usize]),
         Reply::Nil if resp3 => out.put_slice(b"_\r\n"),
         Reply::Nil => out.put_slice(b"$-1\r\n"),
         Reply::NilArray if resp3 => out.put_slice(b"_\r\n"),

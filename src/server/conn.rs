@@ -207,7 +207,12 @@ impl Conn {
                     self.begin_batch();
                     started = true;
                 }
-                self.execute(&mut io, &mut argv, &mut out, &mut pipe).await;
+                // The common case stays out of the async dispatch.
+                let reply = match self.run_here(&mut argv, &pipe) {
+                    Some(r) => Some(r),
+                    None => self.dispatch(&mut io, std::mem::take(&mut argv), &mut pipe).await,
+                };
+                self.answer(reply, &mut out, &mut pipe);
                 argv.clear();
                 if self.close {
                     break;
@@ -387,13 +392,9 @@ impl Conn {
         self.info.last_active.set(now);
     }
 
-    /// Runs one request of a read batch. Its reply is encoded at once when
-    /// every earlier reply of the batch is written, else kept in order.
-    async fn execute(&mut self, io: &mut Io, argv: &mut Vec<Bytes>, out: &mut BytesMut, p: &mut Pipeline) {
-        let reply = match self.run_here(argv, p) {
-            Some(r) => Some(r),
-            None => self.dispatch(io, std::mem::take(argv), p).await,
-        };
+    /// Takes a request's reply: encoded at once when every earlier reply of
+    /// the batch is written, else kept in order for `end_batch`.
+    fn answer(&self, reply: Option<Reply>, out: &mut BytesMut, p: &mut Pipeline) {
         match reply {
             // (`skip` marks a reply not to send: PSYNC's, answered by the core.)
             Some(r) if p.replies.is_empty() && p.skip.is_empty() => encode(out, &r, self.resp3),
