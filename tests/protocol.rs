@@ -64,6 +64,47 @@ fn pipelined_incr_replies_in_order() {
 }
 
 #[test]
+fn values_of_every_length_come_back_exactly() {
+    // Short values are answered from a copy held in the reply, long ones
+    // from the stored bytes: around the boundary (38 bytes) and with bytes
+    // RESP itself uses, on both shards, through GET, MGET and a pipeline
+    // that also holds PINGs.
+    let s = Server::start();
+    let mut r = s.raw();
+    let lens = [0usize, 1, 2, 37, 38, 39, 40, 63, 64, 1000];
+    let value = |n: usize| -> Vec<u8> { (0..n).map(|i| b"\r\n\0$*x"[i % 6]).collect() };
+    let keys: Vec<String> =
+        lens.iter().enumerate().map(|(i, n)| common::key_on_shard(&format!("len{n}"), i % 2, 2)).collect();
+    let mut buf = Vec::new();
+    for (k, &n) in keys.iter().zip(&lens) {
+        buf.extend(encode(&[b"SET", k.as_bytes(), &value(n)]));
+        buf.extend(encode(&[b"PING", k.as_bytes()]));
+        buf.extend(encode(&[b"GET", k.as_bytes()]));
+        buf.extend(encode(&[b"PING"]));
+    }
+    let replies = pipeline(&mut r, buf, 4 * lens.len());
+    for (i, &n) in lens.iter().enumerate() {
+        assert_eq!(replies[4 * i], Frame::simple("OK"), "SET of {n} bytes");
+        assert_eq!(replies[4 * i + 1], Frame::bulk(&keys[i]), "PING {}", keys[i]);
+        assert_eq!(replies[4 * i + 2], Frame::Bulk(value(n)), "GET of {n} bytes");
+        assert_eq!(replies[4 * i + 3], Frame::simple("PONG"));
+    }
+    // MGET over keys of both shards (shard-local parts answered inline).
+    let mut mget: Vec<&[u8]> = vec![b"MGET"];
+    mget.extend(keys.iter().map(|k| k.as_bytes()));
+    mget.push(b"missing");
+    let mut want: Vec<Frame> = lens.iter().map(|&n| Frame::Bulk(value(n))).collect();
+    want.push(Frame::NilBulk);
+    r.send(&encode(&mget));
+    assert_eq!(r.read(), Frame::Array(want));
+    // PING inside MULTI is queued, then answered by EXEC in order.
+    assert_eq!(r.cmd(&["MULTI"]), Frame::simple("OK"));
+    assert_eq!(r.cmd(&["PING", "in-tx"]), Frame::simple("QUEUED"));
+    assert_eq!(r.cmd(&["GET", &keys[5]]), Frame::simple("QUEUED"));
+    assert_eq!(r.cmd(&["EXEC"]), Frame::Array(vec![Frame::bulk("in-tx"), Frame::Bulk(value(lens[5]))]));
+}
+
+#[test]
 fn inline_commands() {
     let s = Server::start();
     let mut r = s.raw();

@@ -161,16 +161,15 @@ fn parse_inline(buf: &mut BytesMut, args: &mut Vec<Bytes>) -> Result<bool, Proto
     if end > 0 && line[end - 1] == b'\r' {
         end -= 1;
     }
-    *args = split_inline(&line.slice(..end))?;
+    split_inline(&line.slice(..end), args).inspect_err(|_| args.clear())?;
     Ok(true)
 }
 
 /// Splits an inline command line like Redis's sdssplitargs: whitespace
 /// separated, with "double" (C escapes) and 'single' quoted arguments.
-fn split_inline(line: &Bytes) -> Result<Vec<Bytes>, ProtocolError> {
+fn split_inline(line: &Bytes, args: &mut Vec<Bytes>) -> Result<(), ProtocolError> {
     const UNBALANCED: &str = "unbalanced quotes in request";
     let s = &line[..];
-    let mut args = Vec::new();
     let mut i = 0;
     while i < s.len() {
         while i < s.len() && s[i].is_ascii_whitespace() {
@@ -231,7 +230,7 @@ fn split_inline(line: &Bytes) -> Result<Vec<Bytes>, ProtocolError> {
         }
         args.push(Bytes::from(cur));
     }
-    Ok(args)
+    Ok(())
 }
 
 fn hex(c: u8) -> u8 {

@@ -78,7 +78,7 @@ pub async fn run(conn: &mut Conn, cmd: ConnCmd, argv: Vec<Bytes>) -> Reply {
     res.unwrap_or_else(Reply::from)
 }
 
-fn ping(argv: &[Bytes]) -> R {
+pub(super) fn ping(argv: &[Bytes]) -> R {
     match argv.len() {
         1 => Ok(Reply::simple("PONG")),
         2 => Ok(Reply::Bulk(argv[1].clone())),

@@ -416,38 +416,44 @@ impl Conn {
         p.skip.clear();
     }
 
-    /// The common case without a detour through `dispatch`: a keyed command
-    /// whose keys all live on this shard, outside MULTI, with no key held
+    /// The common case without a detour through `dispatch`: PING, or a
+    /// command whose keys all live on this shard, outside MULTI, with no key held
     /// by a multi-shard operation, runs here and now on the borrowed
     /// arguments (the vector goes back to the connection for the next
     /// request). None leaves the request untouched for `dispatch`, which
     /// handles every other case and every error.
     fn run_here(&mut self, argv: &mut Vec<Bytes>, p: &Pipeline) -> Option<Reply> {
         let spec = lookup(&argv[0])?;
-        if !matches!(spec.exec, Exec::Shard(_))
-            || spec.flags & flags::BLOCKING != 0
-            || !spec.arity_ok(argv.len())
-            || self.multi.is_some()
-            || !self.authed
-            || !p.splits.is_empty()
-            || (spec.is_write() && self.shard.replica.get())
-        {
+        if !spec.arity_ok(argv.len()) || self.multi.is_some() || !self.authed {
             return None;
         }
         let shard = &self.shard;
-        match crate::route::owner(argv, spec.keys_in(argv), shard.nshards) {
-            Owner::None => {}
-            Owner::One(s) if s == shard.id => {}
-            _ => return None,
-        }
-        if !shard.admits_all() {
-            return None;
+        let ping = matches!(spec.exec, Exec::Conn(ConnCmd::Ping));
+        if !ping {
+            if !matches!(spec.exec, Exec::Shard(_))
+                || spec.flags & flags::BLOCKING != 0
+                || !p.splits.is_empty()
+                || (spec.is_write() && shard.replica.get())
+            {
+                return None;
+            }
+            match crate::route::owner(argv, spec.keys_in(argv), shard.nshards) {
+                Owner::None => {}
+                Owner::One(s) if s == shard.id => {}
+                _ => return None,
+            }
+            if !shard.admits_all() {
+                return None;
+            }
         }
         let c = &shard.counters;
         c.commands_processed.set(c.commands_processed.get() + 1);
         self.info.last_cmd.set(spec.name);
         if self.info.last_sub.borrow().is_some() {
             *self.info.last_sub.borrow_mut() = None;
+        }
+        if ping {
+            return Some(admin::ping(argv).unwrap_or_else(Reply::from));
         }
         let cmd = Cmd { db: self.db, spec, argv: std::mem::take(argv) };
         let reply = shard.run_now(&cmd);
