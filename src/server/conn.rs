@@ -55,6 +55,11 @@ pub struct Conn {
     pub(super) multi_err: bool,
     /// Keys under WATCH (`watch.rs` keeps them on their shards).
     watched: Vec<(u8, Bytes)>,
+    /// The last command name looked up, as sent, and its entry: pipelines
+    /// mostly repeat one command, and comparing a few bytes is cheaper
+    /// than lowercasing and hashing the name again.
+    last_name: ([u8; 16], u8),
+    last_spec: Option<&'static crate::commands::CommandSpec>,
 }
 
 /// Replies of one read batch, some still awaited from other shards.
@@ -143,6 +148,8 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream) {
         multi: None,
         multi_err: false,
         watched: Vec::new(),
+        last_name: ([0; 16], 0),
+        last_spec: None,
     };
     if let Err(e) = conn.run(stream).await {
         tracing::debug!("client {id}: {e}");
@@ -416,6 +423,20 @@ impl Conn {
         p.skip.clear();
     }
 
+    fn lookup_cached(&mut self, name: &[u8]) -> Option<&'static crate::commands::CommandSpec> {
+        let (buf, len) = &self.last_name;
+        if self.last_spec.is_some() && name == &buf[..*len as usize] {
+            return self.last_spec;
+        }
+        let spec = lookup(name);
+        if spec.is_some() && name.len() <= buf.len() {
+            self.last_name.0[..name.len()].copy_from_slice(name);
+            self.last_name.1 = name.len() as u8;
+            self.last_spec = spec;
+        }
+        spec
+    }
+
     /// The common case without a detour through `dispatch`: PING, or a
     /// command whose keys all live on this shard, outside MULTI, with no key held
     /// by a multi-shard operation, runs here and now on the borrowed
@@ -423,7 +444,7 @@ impl Conn {
     /// request). None leaves the request untouched for `dispatch`, which
     /// handles every other case and every error.
     fn run_here(&mut self, argv: &mut Vec<Bytes>, p: &Pipeline) -> Option<Reply> {
-        let spec = lookup(&argv[0])?;
+        let spec = self.lookup_cached(&argv[0])?;
         if !spec.arity_ok(argv.len()) || self.multi.is_some() || !self.authed {
             return None;
         }
