@@ -95,3 +95,48 @@ unsafe impl GlobalAlloc for Counting {
 pub fn thread_allocated() -> i64 {
     NET.try_with(Cell::get).unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A vector grown and shrunk across the threshold keeps its bytes, and
+    /// the thread's count follows its capacity (the test binary runs on
+    /// this allocator too).
+    #[test]
+    fn realloc_across_the_threshold_keeps_contents_and_count() {
+        let base = thread_allocated();
+        let mut v: Vec<u8> = Vec::with_capacity(1000);
+        v.extend((0..1000).map(|i| i as u8));
+        assert_eq!(thread_allocated() - base, 1000);
+        // Small to large: copied from mimalloc into glibc.
+        v.reserve_exact(3 * LARGE);
+        let cap = v.capacity();
+        assert!(cap >= LARGE);
+        assert_eq!(thread_allocated() - base, cap as i64);
+        v.extend((0..2 * LARGE).map(|i| (i % 251) as u8));
+        // Large to small: copied back.
+        v.truncate(500);
+        v.shrink_to_fit();
+        assert_eq!(thread_allocated() - base, v.capacity() as i64);
+        assert!(v.iter().enumerate().all(|(i, &b)| b == i as u8));
+        // Large to large and small to small stay with their allocator.
+        let mut big = vec![7u8; LARGE];
+        big.resize(4 * LARGE, 9);
+        assert!(big[..LARGE].iter().all(|&b| b == 7) && big[LARGE..].iter().all(|&b| b == 9));
+        drop((v, big));
+        assert_eq!(thread_allocated(), base);
+        // Over-aligned blocks on both sides of the threshold.
+        for size in [64, LARGE, 2 * LARGE] {
+            let layout = Layout::from_size_align(size, 4096).unwrap();
+            // SAFETY: non-zero size; freed with the same layout.
+            unsafe {
+                let p = Counting.alloc_zeroed(layout);
+                assert!(!p.is_null() && p as usize % 4096 == 0);
+                assert_eq!(*p.add(size - 1), 0);
+                Counting.dealloc(p, layout);
+            }
+        }
+        assert_eq!(thread_allocated(), base);
+    }
+}
