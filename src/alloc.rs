@@ -132,7 +132,7 @@ mod tests {
             // SAFETY: non-zero size; freed with the same layout.
             unsafe {
                 let p = Counting.alloc_zeroed(layout);
-                assert!(!p.is_null() && p as usize % 4096 == 0);
+                assert!(!p.is_null() && (p as usize).is_multiple_of(4096));
                 assert_eq!(*p.add(size - 1), 0);
                 Counting.dealloc(p, layout);
             }
