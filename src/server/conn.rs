@@ -8,6 +8,13 @@
 //! the outboxes (so it observes this client's earlier writes) and then runs
 //! to completion. Replies keep request order.
 //!
+//! The common case takes a short way (`run_here`): PING, or a command whose
+//! keys are all on this shard while no multi-shard operation holds keys
+//! here, runs synchronously on arguments parsed into one vector the
+//! connection reuses, and its reply is encoded into the output at once
+//! when no earlier reply of the batch is still awaited. Everything else
+//! goes through the async `dispatch`.
+//!
 //! Within one pipeline, commands for different shards run concurrently: each
 //! key sees this client's commands in order, but another client may observe
 //! a write to a key on shard B before an earlier-sent write to shard A
