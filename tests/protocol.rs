@@ -105,6 +105,30 @@ fn values_of_every_length_come_back_exactly() {
 }
 
 #[test]
+fn pipelined_large_values_split_across_reads() {
+    // 200 SETs of 20 KB and more in one write: requests span reads, and the
+    // read size grows and shrinks with the stream; then a light request.
+    let s = Server::start();
+    let mut r = s.raw();
+    let value = |i: usize| -> Vec<u8> { (0..20_000 + i * 37).map(|j| ((i * 7 + j) % 251) as u8).collect() };
+    let mut buf = Vec::new();
+    for i in 0..200 {
+        buf.extend(encode(&[b"SET", format!("big:{i}").as_bytes(), &value(i)]));
+    }
+    let replies = pipeline(&mut r, buf, 200);
+    assert!(replies.iter().all(|f| *f == Frame::simple("OK")));
+    let mut buf = Vec::new();
+    for i in (0..200).rev() {
+        buf.extend(encode(&[b"GET", format!("big:{i}").as_bytes()]));
+    }
+    let replies = pipeline(&mut r, buf, 200);
+    for (n, f) in replies.into_iter().enumerate() {
+        assert_eq!(f, Frame::Bulk(value(199 - n)), "GET big:{}", 199 - n);
+    }
+    assert_eq!(r.cmd(&["STRLEN", "big:3"]), Frame::Int(20_111));
+}
+
+#[test]
 fn inline_commands() {
     let s = Server::start();
     let mut r = s.raw();

@@ -41,6 +41,11 @@ use std::os::fd::AsRawFd;
 use std::rc::Rc;
 
 const READ_CHUNK: usize = 16 * 1024;
+/// The most one read asks for: a client streaming large requests gets
+/// fewer reads, and a request split over reads is moved to the buffer's
+/// front fewer times (16 KiB reads of 16 KiB SETs moved nearly every
+/// byte once more and cost 1.6x Redis's CPU; with 64 KiB reads, 0.84x).
+const MAX_READ: usize = 256 * 1024;
 
 /// Per-connection state that commands may change.
 pub struct Conn {
@@ -172,14 +177,30 @@ pub struct Io {
     reg: super::readiness::Registration,
     stream: TcpStream,
     rbuf: BytesMut,
-    chunk: Vec<u8>,
+    /// Room asked of the next read: doubles (to `MAX_READ`) while reads
+    /// fill all they are given, halves (to `READ_CHUNK`) when one comes
+    /// back well short, so a light connection keeps a small buffer.
+    want: usize,
 }
 
 impl Io {
     /// Reads once into the buffer; false on end of stream.
     async fn fill(&mut self, shard: &Shard) -> std::io::Result<bool> {
-        let n = self.reg.read(&mut self.chunk).await?;
-        self.rbuf.extend_from_slice(&self.chunk[..n]);
+        // Straight into the buffer's spare room: the partial request left
+        // at its end moves to the front when nothing else refers to the
+        // buffer any more.
+        if self.rbuf.capacity() - self.rbuf.len() < self.want {
+            self.rbuf.reserve(self.want);
+        }
+        let room = self.rbuf.capacity() - self.rbuf.len();
+        let n = self.reg.read(self.rbuf.spare_capacity_mut()).await?;
+        // SAFETY: the socket wrote these `n` bytes of the spare capacity.
+        unsafe { self.rbuf.set_len(self.rbuf.len() + n) };
+        if n == room {
+            self.want = (self.want * 2).min(MAX_READ);
+        } else if n < self.want / 4 {
+            self.want = (self.want / 2).max(READ_CHUNK);
+        }
         let c = &shard.counters;
         c.net_input.set(c.net_input.get() + n as u64);
         Ok(n > 0)
@@ -196,8 +217,7 @@ enum WaitEnd {
 impl Conn {
     async fn run(&mut self, stream: TcpStream) -> std::io::Result<()> {
         let reg = self.shard.readiness.register(stream.as_raw_fd())?;
-        let mut io =
-            Io { reg, stream, rbuf: BytesMut::with_capacity(READ_CHUNK), chunk: vec![0u8; READ_CHUNK] };
+        let mut io = Io { reg, stream, rbuf: BytesMut::with_capacity(READ_CHUNK), want: READ_CHUNK };
         let mut out = BytesMut::with_capacity(READ_CHUNK);
         // Reused from request to request and batch to batch: no allocation
         // per request for the argument vector or the pipeline's vectors.

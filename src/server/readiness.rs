@@ -128,7 +128,8 @@ pub struct Registration {
 impl Registration {
     /// Reads what the socket holds, waiting for data when it has none.
     /// `Ok(0)` is end of stream.
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+    /// `buf` may be uninitialized: the bytes read are written, never read.
+    pub async fn read(&self, buf: &mut [std::mem::MaybeUninit<u8>]) -> io::Result<usize> {
         loop {
             if self.drained.get() {
                 self.wait().await;
