@@ -274,8 +274,12 @@ impl Conn {
             if self.close {
                 return Ok(());
             }
-            // Give back memory a huge request left behind.
-            if io.rbuf.capacity() > 4 * 1024 * 1024 && io.rbuf.is_empty() {
+            // Give back memory a huge request, or a stream of large reads
+            // that has since calmed down, left behind.
+            if io.rbuf.is_empty()
+                && (io.rbuf.capacity() > 4 * 1024 * 1024
+                    || (io.want == READ_CHUNK && io.rbuf.capacity() > 4 * READ_CHUNK))
+            {
                 io.rbuf = BytesMut::with_capacity(READ_CHUNK);
             }
             if !io.fill(&self.shard).await? || self.info.killed.get() {
