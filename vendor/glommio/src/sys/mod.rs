@@ -306,6 +306,10 @@ impl SleepNotifier {
     }
 
     pub(crate) fn notify(&self, force: bool) {
+        // (ringkv change) Pairs with the fence an executor issues between
+        // `prepare_to_sleep` and its last look at its channels: either it
+        // sees what this side queued, or this side sees it asleep.
+        std::sync::atomic::fence(Ordering::SeqCst);
         if self
             .should_notify
             .compare_exchange(true, false, Ordering::Relaxed, Ordering::Relaxed)
