@@ -518,7 +518,6 @@ impl Shard {
         Ran { reply, block, seq, effects: collected }
     }
 
-    /// Runs a command that arrived on this shard's own connection.
     /// Runs a command of this shard's at once; only when `admits_all`.
     pub fn run_now(self: &Rc<Self>, cmd: &Cmd) -> Reply {
         let reply = self.run_cmd_at(cmd, self.clock.get());
@@ -527,13 +526,13 @@ impl Shard {
         reply
     }
 
+    /// Runs a command that arrived on this shard's own connection.
     pub fn exec_local(self: &Rc<Self>, cmd: Cmd) -> Handled {
-        let h = if self.admits_all() {
-            Handled::Now(Resp::Reply(self.run_cmd_at(&cmd, self.clock.get())))
-        } else {
-            let keys = cmd_keys(&cmd).collect();
-            self.admit(keys, Job::Batch(vec![cmd]))
-        };
+        if self.admits_all() {
+            return Handled::Now(Resp::Reply(self.run_now(&cmd)));
+        }
+        let keys = cmd_keys(&cmd).collect();
+        let h = self.admit(keys, Job::Batch(vec![cmd]));
         self.serve_ready();
         self.emit_expired();
         h
