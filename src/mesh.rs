@@ -272,26 +272,37 @@ pub enum Resp {
     Parked {
         timeout: Option<std::time::Duration>,
     },
-    /// Per part of a `Req::Parts`: its reply, and the stream sequence
-    /// number stamped for it when it was the command's last part and wrote.
-    Parts(Vec<(Reply, Option<u64>)>),
+    /// Per part of a `Req::Parts`, what became of it.
+    Parts(Vec<PartDone>),
     /// One part's answer, inside the shard that ran it.
-    Part(Reply, Option<u64>),
+    Part(PartDone),
     Text(String),
 }
 
+/// A part of a split command, run: its reply, the stream sequence number
+/// stamped for it when it was the command's last part and wrote, and its
+/// arguments, handed back. The coordinator moves the arguments into the
+/// parts rather than cloning them, rebuilds the command for the stream from
+/// them, and drops them on the thread that parsed them, so their reference
+/// count (one per read buffer) is never touched from another core.
+pub struct PartDone {
+    pub reply: Reply,
+    pub seq: Option<u64>,
+    pub argv: Vec<Bytes>,
+}
+
 impl Resp {
-    /// A part's reply and stamp (see `Req::Parts`).
-    pub fn into_part(self) -> (Reply, Option<u64>) {
+    /// A part's outcome (see `Req::Parts`).
+    pub fn into_part(self) -> PartDone {
         match self {
-            Resp::Part(r, seq) => (r, seq),
-            other => (other.into_reply(), None),
+            Resp::Part(p) => p,
+            other => PartDone { reply: other.into_reply(), seq: None, argv: Vec::new() },
         }
     }
 
     pub fn into_reply(self) -> Reply {
         match self {
-            Resp::Reply(r) | Resp::Part(r, _) => r,
+            Resp::Reply(r) | Resp::Part(PartDone { reply: r, .. }) => r,
             Resp::Replies(mut v) if v.len() == 1 => v.pop().unwrap_or(Reply::Nil),
             _ => Reply::error("ERR internal: unexpected shard response"),
         }

@@ -6,7 +6,7 @@
 use super::shard::{DbKey, Handled, LockKey, Shard, lock_key};
 use super::stream::Emit;
 use crate::keyspace::now_ms;
-use crate::mesh::{self as msg, Cmd, Hop, Req, Resp};
+use crate::mesh::{self as msg, Cmd, Hop, PartDone, Req, Resp};
 use crate::protocol::Reply;
 use bytes::Bytes;
 use std::cell::{Cell, RefCell};
@@ -62,12 +62,12 @@ impl Answer {
 /// A `Parts` answer waiting for its queued parts.
 pub(super) struct Gather {
     left: Cell<usize>,
-    out: RefCell<Vec<(Reply, Option<u64>)>>,
+    out: RefCell<Vec<PartDone>>,
     then: Cell<Option<PartsDone>>,
 }
 
 /// What a shard does with a `Parts` hop's answers once all its parts ran.
-type PartsDone = Box<dyn FnOnce(Vec<(Reply, Option<u64>)>)>;
+type PartsDone = Box<dyn FnOnce(Vec<PartDone>)>;
 
 impl Shard {
     pub(super) fn admits_all(&self) -> bool {
@@ -118,16 +118,30 @@ impl Shard {
                 Resp::Done
             }
             Job::Part { cmd, keys, hold } => {
-                // The last part of a split command takes the unit's number:
-                // every key of the command is locked now.
-                let emit = if hold.is_none() && cmd.spec.is_write() { Emit::Stamp } else { Emit::No };
-                let ran = self.run_full(&cmd, now_ms(), emit);
                 if let Some(token) = hold {
                     self.locks.borrow_mut().hold(&keys, !cmd.spec.is_write());
-                    self.holds.borrow_mut().entry(token).or_default().extend(keys);
+                    self.hold_for(token, keys);
                 }
-                Resp::Part(ran.reply, ran.seq)
+                Resp::Part(self.run_part(cmd, hold.is_none()))
             }
+        }
+    }
+
+    /// Runs a split command's part; the `last` part of a write takes the
+    /// unit's number, since every key of the command is locked now.
+    fn run_part(&self, cmd: Cmd, last: bool) -> PartDone {
+        let emit = if last && cmd.spec.is_write() { Emit::Stamp } else { Emit::No };
+        let ran = self.run_full(&cmd, now_ms(), emit);
+        PartDone { reply: ran.reply, seq: ran.seq, argv: cmd.argv }
+    }
+
+    fn hold_for(&self, token: u64, keys: Vec<LockKey>) {
+        let mut holds = self.holds.borrow_mut();
+        match holds.entry(token) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(keys);
+            }
+            std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().extend(keys),
         }
     }
 
@@ -151,21 +165,27 @@ impl Shard {
             // Nothing held or waited for here, and nothing to hold: no lock
             // keys to compute (every part on the last shard of two).
             if idle && !part.hold {
-                let job = Job::Part { cmd: part.cmd, keys: Vec::new(), hold: None };
-                out.push(self.run_job(job).into_part());
+                out.push(self.run_part(part.cmd, true));
                 continue;
             }
             let keys: Vec<LockKey> = cmd_keys(&part.cmd).collect();
             let shared = !part.cmd.spec.is_write();
-            let free = idle || self.locks.borrow().is_free(&keys, shared);
-            let waits = if free { None } else { Some(keys.clone()) };
-            let job = Job::Part { cmd: part.cmd, keys, hold: part.hold.then_some(token) };
-            match waits {
-                None => out.push(self.run_job(job).into_part()),
-                Some(keys) => {
-                    out.push((Reply::Nil, None));
-                    waiting.push((i, keys, shared, job));
+            // Free keys are taken (a part to hold) or checked, and the part
+            // runs; otherwise it queues behind them.
+            let free = if part.hold {
+                self.locks.borrow_mut().try_hold(&keys, shared)
+            } else {
+                self.locks.borrow().is_free(&keys, shared)
+            };
+            if free {
+                if part.hold {
+                    self.hold_for(token, keys);
                 }
+                out.push(self.run_part(part.cmd, !part.hold));
+            } else {
+                let job = Job::Part { cmd: part.cmd, keys: keys.clone(), hold: part.hold.then_some(token) };
+                out.push(PartDone { reply: Reply::Nil, seq: None, argv: Vec::new() });
+                waiting.push((i, keys, shared, job));
             }
         }
         let me = self.clone();

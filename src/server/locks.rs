@@ -75,16 +75,49 @@ impl<T> Locks<T> {
         }
     }
 
-    /// Drops one hold of each key; returns the keys no longer held, whose
-    /// queues may now move (see [`Locks::take_runnable`]).
+    /// Holds `keys` in this mode if no other operation holds one of them
+    /// incompatibly or waits for one, and says whether it did: the check of
+    /// [`Locks::is_free`] and [`Locks::hold`] in one probe per key. A key
+    /// named twice is held twice.
+    pub fn try_hold(&mut self, keys: &[LockKey], shared: bool) -> bool {
+        use std::collections::hash_map::Entry;
+        if !self.queues.is_empty() && keys.iter().any(|k| self.queues.contains_key(k)) {
+            return false;
+        }
+        for (n, &k) in keys.iter().enumerate() {
+            match self.held.entry(k) {
+                Entry::Vacant(e) => {
+                    e.insert((1, shared));
+                }
+                Entry::Occupied(mut e) => {
+                    let mine = keys[..n].contains(&k);
+                    let (count, held_shared) = e.get_mut();
+                    if mine || (shared && *held_shared) {
+                        *count += 1;
+                    } else {
+                        self.release(keys[..n].iter().copied());
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Drops one hold of each key; returns the keys no longer held whose
+    /// queues may now move (see [`Locks::take_runnable`]): none when
+    /// nobody waits.
     pub fn release(&mut self, keys: impl IntoIterator<Item = LockKey>) -> Vec<LockKey> {
         let mut freed = Vec::new();
+        let waiting = !self.queues.is_empty();
         for k in keys {
             if let Some((n, _)) = self.held.get_mut(&k) {
                 *n -= 1;
                 if *n == 0 {
                     self.held.remove(&k);
-                    freed.push(k);
+                    if waiting {
+                        freed.push(k);
+                    }
                 }
             }
         }
@@ -214,6 +247,28 @@ mod tests {
         l.hold(&keys, true);
         let (_, r2) = l.take_runnable(&k("a")).expect("second reader runs beside it");
         assert_eq!((r1, r2), ("reader 1", "reader 2"));
+    }
+
+    #[test]
+    fn try_hold_takes_free_keys_or_nothing() {
+        let mut l = Locks::default();
+        assert!(l.try_hold(&[k("a"), k("b"), k("a")], false), "a key named twice is its own");
+        assert!(l.release([k("a")]).is_empty());
+        assert!(l.any_held([k("a")].into_iter()), "held twice, released once");
+        // b is held: nothing of the second attempt stays held.
+        assert!(!l.try_hold(&[k("c"), k("b")], false));
+        assert!(!l.any_held([k("c")].into_iter()), "rolled back");
+        l.release([k("a"), k("b")]);
+        assert!(l.is_idle());
+        // Readers share; a writer, and a reader behind a waiting writer, do not.
+        assert!(l.try_hold(&[k("r")], true));
+        assert!(l.try_hold(&[k("r")], true));
+        assert!(!l.try_hold(&[k("r")], false));
+        l.enqueue(vec![k("r")], false, "writer");
+        assert!(!l.try_hold(&[k("r")], true));
+        l.release([k("r")]);
+        let freed = l.release([k("r")]);
+        assert_eq!(drain(&mut l, freed), vec!["writer"]);
     }
 
     #[test]

@@ -22,7 +22,7 @@
 use super::shard::Shard;
 use crate::commands::{Args, Block, CommandSpec, Ctx, Exec, Merge, Span, lookup};
 use crate::keyspace::{Entry, Keyspace, now_ms};
-use crate::mesh::{Cmd, Hop, Part, Req, Resp};
+use crate::mesh::{Cmd, Hop, Part, PartDone, Req, Resp};
 use crate::protocol::Reply;
 use crate::route::shard_of;
 use bytes::Bytes;
@@ -30,7 +30,9 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// One shard's share of a command: its argument list and, for positional
-/// merges, where each of its keys sits in the original command.
+/// merges and for writes while the stream runs (their stream copy is
+/// rebuilt in the original order), where each of its keys sits in the
+/// original command.
 struct Share {
     argv: Vec<Bytes>,
     positions: Vec<usize>,
@@ -48,12 +50,15 @@ pub async fn run(shard: &Rc<Shard>, db: u8, spec: &'static CommandSpec, argv: Ve
 }
 
 /// Splits `argv` by owning shard, keeping `step - 1` arguments after each
-/// key; shares in ascending shard order. A handful of shards at most, so a
-/// vector searched linearly, with room for every key reserved up front.
-fn shares(shard: &Shard, spec: &CommandSpec, argv: &[Bytes]) -> Vec<(usize, Share)> {
+/// key; shares in ascending shard order. The arguments are moved out
+/// (`argv` keeps only the command name); `rebuild` puts them back together.
+/// A handful of shards at most, so a vector searched linearly, with room
+/// for every key reserved up front.
+fn shares(shard: &Shard, spec: &CommandSpec, argv: &mut [Bytes]) -> Vec<(usize, Share)> {
     let step = spec.step.max(1) as usize;
     let nkeys = spec.key_indexes(argv.len()).len();
-    let positional = matches!(spec.span, Span::Split(Merge::Positional));
+    let placed =
+        matches!(spec.span, Span::Split(Merge::Positional)) || (spec.is_write() && shard.streaming.get());
     let mut shares: Vec<(usize, Share)> = Vec::with_capacity(2);
     for (pos, i) in spec.key_indexes(argv.len()).enumerate() {
         let s = shard_of(&argv[i], shard.nshards);
@@ -62,19 +67,49 @@ fn shares(shard: &Shard, spec: &CommandSpec, argv: &[Bytes]) -> Vec<(usize, Shar
             None => {
                 let mut argv1 = Vec::with_capacity(1 + nkeys * step);
                 argv1.push(argv[0].clone());
-                let positions = Vec::with_capacity(if positional { nkeys } else { 0 });
+                let positions = Vec::with_capacity(if placed { nkeys } else { 0 });
                 shares.push((s, Share { argv: argv1, positions }));
                 shares.len() - 1
             }
         };
         let share = &mut shares[at].1;
-        share.argv.extend(argv[i..(i + step).min(argv.len())].iter().cloned());
-        if positional {
+        let end = (i + step).min(argv.len());
+        share.argv.extend(argv[i..end].iter_mut().map(std::mem::take));
+        if placed {
             share.positions.push(pos);
         }
     }
     shares.sort_unstable_by_key(|(s, _)| *s);
     shares
+}
+
+/// The command as the client sent it, from its parts' arguments (each
+/// `name, key, args.., key, args..`) and where each part's keys sat. When
+/// the stream started after the command was split, the positions were not
+/// recorded and the parts are joined in shard order: the same writes, each
+/// key's in its original order, so the same effect.
+fn rebuild(spec: &CommandSpec, parts: &[Vec<Bytes>], positions: &[Vec<usize>], nkeys: usize) -> Vec<Bytes> {
+    if positions.iter().any(|p| p.is_empty()) {
+        let mut argv = parts[0].clone();
+        for p in &parts[1..] {
+            argv.extend(p[1..].iter().cloned());
+        }
+        return argv;
+    }
+    let step = spec.step.max(1) as usize;
+    let mut at = vec![(0, 0); nkeys];
+    for (j, pos) in positions.iter().enumerate() {
+        for (k, &p) in pos.iter().enumerate() {
+            at[p] = (j, k);
+        }
+    }
+    let mut argv = Vec::with_capacity(1 + nkeys * step);
+    argv.push(parts[0][0].clone());
+    for (j, k) in at {
+        let from = 1 + k * step;
+        argv.extend(parts[j][from..(from + step).min(parts[j].len())].iter().cloned());
+    }
+    argv
 }
 
 async fn lock(shard: &Rc<Shard>, to: usize, db: u8, keys: Vec<Bytes>) {
@@ -85,13 +120,13 @@ async fn lock(shard: &Rc<Shard>, to: usize, db: u8, keys: Vec<Bytes>) {
 /// the split commands of a pipelined read batch) as one `Parts` chain with
 /// a hop per involved shard. Each command behaves as if run alone under
 /// the protocol above; the batch only shares the messages.
-pub async fn split(shard: &Rc<Shard>, cmds: Vec<Cmd>) -> Vec<Reply> {
+pub async fn split(shard: &Rc<Shard>, mut cmds: Vec<Cmd>) -> Vec<Reply> {
     let n = shard.nshards;
     let mut outgoing: Vec<Vec<Part>> = (0..n).map(|_| Vec::new()).collect();
     // Per command: the shards it touches, ascending, with its key positions.
     let mut plans: Vec<Vec<(usize, Vec<usize>)>> = Vec::with_capacity(cmds.len());
-    for c in &cmds {
-        let shares = shares(shard, c.spec, &c.argv);
+    for c in &mut cmds {
+        let shares = shares(shard, c.spec, &mut c.argv);
         let last = shares.last().expect("a split command has keys").0;
         let mut plan = Vec::with_capacity(shares.len());
         for (s, share) in shares {
@@ -120,12 +155,17 @@ pub async fn split(shard: &Rc<Shard>, cmds: Vec<Cmd>) -> Vec<Reply> {
     }
     let first = hops.last().expect("a split command has parts").shard;
     shard.send(first, Req::Parts { token: shard.new_token(), coordinator: shard.id, hops, release });
-    let mut answers: Vec<std::vec::IntoIter<(Reply, Option<u64>)>> =
-        (0..n).map(|_| Vec::new().into_iter()).collect();
+    let mut answers: Vec<std::vec::IntoIter<PartDone>> = (0..n).map(|_| Vec::new().into_iter()).collect();
     for (s, count, rx) in expected {
         let got = match rx.await {
             Some(Resp::Parts(v)) if v.len() == count => v,
-            _ => vec![(Reply::error("ERR shard dropped request"), None); count],
+            _ => (0..count)
+                .map(|_| PartDone {
+                    reply: Reply::error("ERR shard dropped request"),
+                    seq: None,
+                    argv: Vec::new(),
+                })
+                .collect(),
         };
         answers[s] = got.into_iter();
     }
@@ -135,13 +175,15 @@ pub async fn split(shard: &Rc<Shard>, cmds: Vec<Cmd>) -> Vec<Reply> {
         let total_keys = c.spec.key_indexes(c.argv.len()).len();
         let mut replies = Vec::with_capacity(plan.len());
         let mut positions = Vec::with_capacity(plan.len());
+        let mut argvs = Vec::with_capacity(plan.len());
         let mut seq = None;
         for (s, pos) in plan {
-            let (reply, stamp) = answers[s].next().expect("an answer per part");
+            let done = answers[s].next().expect("an answer per part");
             // Only the last part stamps, and only a write.
-            seq = seq.or(stamp);
-            replies.push(reply);
+            seq = seq.or(done.seq);
+            replies.push(done.reply);
             positions.push(pos);
+            argvs.push(done.argv);
         }
         let reply = merge_replies(merge, replies, &positions, total_keys);
         // The unit's number was taken while every key was locked; send the
@@ -150,8 +192,8 @@ pub async fn split(shard: &Rc<Shard>, cmds: Vec<Cmd>) -> Vec<Reply> {
             let wrote = match &reply {
                 Reply::Int(n) => *n > 0,
                 r => !r.is_error(),
-            };
-            let cmds = if wrote { vec![c.argv] } else { Vec::new() };
+            } && argvs.iter().all(|a| !a.is_empty());
+            let cmds = if wrote { vec![rebuild(c.spec, &argvs, &positions, total_keys)] } else { Vec::new() };
             shard.send_effect(seq, c.db, &cmds);
         }
         out.push(reply);
@@ -389,4 +431,29 @@ async fn copy(shard: &Rc<Shard>, db: u8, argv: Vec<Bytes>) -> Reply {
     .await;
     unlock_all(shard, groups).await;
     reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(words: &[&str]) -> Vec<Bytes> {
+        words.iter().map(|w| Bytes::copy_from_slice(w.as_bytes())).collect()
+    }
+
+    #[test]
+    fn rebuild_restores_the_client_order_or_keeps_each_keys_order() {
+        let mset = lookup(b"mset").expect("mset");
+        // MSET a 1 b 2 a 3 c 4, with a on one shard and b, c on another.
+        let parts = [argv(&["MSET", "a", "1", "a", "3"]), argv(&["MSET", "b", "2", "c", "4"])];
+        let placed = rebuild(mset, &parts, &[vec![0, 2], vec![1, 3]], 4);
+        assert_eq!(placed, argv(&["MSET", "a", "1", "b", "2", "a", "3", "c", "4"]));
+        // Positions not recorded (the stream started after the split): the
+        // parts joined, a's writes still in their order.
+        let joined = rebuild(mset, &parts, &[Vec::new(), Vec::new()], 4);
+        assert_eq!(joined, argv(&["MSET", "a", "1", "a", "3", "b", "2", "c", "4"]));
+        let del = lookup(b"del").expect("del");
+        let parts = [argv(&["DEL", "x"]), argv(&["DEL", "y", "z"])];
+        assert_eq!(rebuild(del, &parts, &[vec![1], vec![0, 2]], 3), argv(&["DEL", "y", "x", "z"]));
+    }
 }
