@@ -24,6 +24,11 @@ impl<'a> Args<'a> {
         self.argv
     }
 
+    /// The arguments not consumed yet.
+    pub fn rest(&self) -> &'a [Bytes] {
+        &self.argv[self.pos..]
+    }
+
     pub fn remaining(&self) -> usize {
         self.argv.len() - self.pos
     }

@@ -17,6 +17,9 @@ use bytes::Bytes;
 /// DEL key [key ...]
 fn del(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let now = ctx.now;
+    if args.remaining() > 1 {
+        ctx.db().warm(args.rest().iter().map(|k| &k[..]));
+    }
     let mut n = 0;
     while !args.is_empty() {
         if ctx.db().remove(args.key()?, now).is_some() {
@@ -36,6 +39,9 @@ fn unlink(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// EXISTS key [key ...] — a key named twice counts twice.
 fn exists(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let now = ctx.now;
+    if args.remaining() > 1 {
+        ctx.db().warm(args.rest().iter().map(|k| &k[..]));
+    }
     let mut n = 0;
     while !args.is_empty() {
         if ctx.db().contains(args.key()?, now) {

@@ -299,6 +299,9 @@ fn getex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// MGET key [key ...] — nil for a missing key or one of another type.
 fn mget(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    if args.remaining() > 1 {
+        ctx.db().warm(args.rest().iter().map(|k| &k[..]));
+    }
     let mut out = Vec::with_capacity(args.remaining());
     while !args.is_empty() {
         let key = args.key()?;
@@ -323,6 +326,9 @@ fn pairs<'a>(args: &mut Args<'a>, cmd: &str) -> Result<Vec<(&'a [u8], &'a Bytes)
 fn mset(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let kvs = pairs(args, "mset")?;
     let db = ctx.db();
+    if kvs.len() > 1 {
+        db.warm(kvs.iter().map(|&(k, _)| k));
+    }
     for &(key, val) in &kvs {
         db.set(key, Value::Str(Str::new(val)));
     }
