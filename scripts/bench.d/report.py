@@ -285,9 +285,16 @@ def targets(cells, meta, modes, pipelines):
                 a, b = cells.get(("unpinned", p, cross, "ringkv")), cells.get(("unpinned", p, tag, "ringkv"))
                 if a and b and a.ok and b.ok:
                     r = a.med(a.rps) / b.med(b.rps)
+                    # What spreading the work over two shards costs by itself
+                    # here, nothing crossing (the *_2TAG rows).
+                    two = cells.get(("unpinned", p, cross[:4] + "_2TAG", "ringkv"))
+                    ref = ""
+                    if two and two.ok:
+                        ref = (f"; two {{tag}}s on two shards at once, nothing crossing: "
+                               f"{fmt_rps(two.med(two.rps))} = {fmt_ratio(two.med(two.rps) / b.med(b.rps))}")
                     out.append(f"| --shards {shards}, -P {p}: {cross[:4]} 10 keys across shards ≥ 0.8× all keys "
                                f"on one shard ({{tag}}) | {fmt_rps(a.med(a.rps))} vs {fmt_rps(b.med(b.rps))} rps = "
-                               f"{fmt_ratio(r)} | {verdict(r >= 0.8)} |")
+                               f"{fmt_ratio(r)}{ref} | {verdict(r >= 0.8)} |")
                 elif a or b:
                     out.append(f"| --shards {shards}, -P {p}: {cross[:4]} across shards ≥ 0.8× one shard | "
                                f"{status(cells, 'unpinned', p, cross)} / {status(cells, 'unpinned', p, tag)} | **MISS** |")
