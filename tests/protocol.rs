@@ -319,3 +319,80 @@ fn unknown_command_and_arity_texts() {
     assert_eq!(r.read(), Frame::error("ERR unknown command 'FOO', with args beginning with: 'bar' 'baz' "));
     assert_eq!(r.cmd(&["PING"]), Frame::simple("PONG"));
 }
+
+/// Past 65,536 keys the server looks up a pipelined batch's keys before
+/// running it (and a shard those of a batch forwarded to it). Whatever the
+/// look ahead sees, every reply must be the one the request alone would get:
+/// reads, writes that create and delete keys, keys on both shards, commands
+/// whose first key is not their first argument or that have none, an
+/// unknown command, and a frame cut off at the end of a write.
+#[test]
+fn pipelines_over_a_large_keyspace_answer_as_alone() {
+    for shards in ["1", "2"] {
+        let s = Server::with_args(&["--shards", shards]);
+        let mut r = s.raw();
+        let n = 70_000;
+        let mut buf = Vec::new();
+        for i in 0..n {
+            buf.extend(encode(&[b"SET", format!("k:{i}").as_bytes(), format!("v{i}").as_bytes()]));
+        }
+        assert!(pipeline(&mut r, buf, n).iter().all(|f| *f == Frame::simple("OK")));
+        let mut buf = Vec::new();
+        let mut want = Vec::new();
+        for i in 0..3000usize {
+            let k = format!("k:{}", (i * 7919) % n);
+            let v = format!("v{}", (i * 7919) % n);
+            match i % 10 {
+                0 | 1 | 2 => {
+                    buf.extend(encode(&[b"GET", k.as_bytes()]));
+                    want.push(Frame::bulk(&v));
+                }
+                3 => {
+                    buf.extend(encode(&[b"SET", format!("new:{i}").as_bytes(), b"x"]));
+                    want.push(Frame::simple("OK"));
+                }
+                4 => {
+                    buf.extend(encode(&[b"GET", format!("never:{i}").as_bytes()]));
+                    want.push(Frame::NilBulk);
+                }
+                5 => {
+                    buf.extend(encode(&[b"GET", format!("new:{}", i - 2).as_bytes()]));
+                    want.push(Frame::bulk("x"));
+                }
+                6 => {
+                    buf.extend(encode(&[b"DEL", format!("new:{}", i - 3).as_bytes()]));
+                    want.push(Frame::Int(1));
+                }
+                7 => {
+                    buf.extend(encode(&[b"OBJECT", b"ENCODING", k.as_bytes()]));
+                    want.push(Frame::bulk("embstr"));
+                }
+                8 => {
+                    buf.extend(encode(&[b"PING"]));
+                    want.push(Frame::simple("PONG"));
+                }
+                _ => {
+                    buf.extend(encode(&[b"NOSUCH", k.as_bytes()]));
+                    want.push(Frame::error(&format!(
+                        "ERR unknown command 'NOSUCH', with args beginning with: '{k}' "
+                    )));
+                }
+            }
+        }
+        let got = pipeline(&mut r, buf, want.len());
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g, w, "--shards {shards}, request {i}");
+        }
+        // Half a frame, then the rest in a second write.
+        let frame = encode(&[b"GET", b"k:12345"]);
+        let (a, b) = frame.split_at(frame.len() - 4);
+        let mut two = encode(&[b"GET", b"k:1"]);
+        two.extend_from_slice(a);
+        r.send(&two);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        r.send(b);
+        assert_eq!(r.read(), Frame::bulk("v1"));
+        assert_eq!(r.read(), Frame::bulk("v12345"));
+        assert_eq!(r.cmd(&["DBSIZE"]), Frame::Int(n as i64));
+    }
+}

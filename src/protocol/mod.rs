@@ -8,5 +8,5 @@
 mod parse;
 mod reply;
 
-pub use parse::{Limits, ProtocolError, parse_request, parse_request_into};
+pub use parse::{Limits, ProtocolError, parse_request, parse_request_into, scan_requests};
 pub use reply::{Reply, bulk_array, encode, encode_command, format_double};

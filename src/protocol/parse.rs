@@ -233,6 +233,53 @@ fn split_inline(line: &Bytes, args: &mut Vec<Bytes>) -> Result<(), ProtocolError
     Ok(())
 }
 
+/// Walks the complete multibulk requests at the front of `buf`, at most
+/// `max` of them, and calls `f` with each one's name and second argument
+/// (absent for a one-word request). A look ahead that changes nothing: it
+/// stops at an inline request, a frame not fully read, or anything
+/// malformed, which the real parser then handles.
+pub fn scan_requests<'a>(buf: &'a [u8], max: usize, mut f: impl FnMut(&'a [u8], Option<&'a [u8]>)) {
+    /// A `<prefix><digits>\r\n` line at `at`: the number and where the next line starts.
+    fn line(buf: &[u8], at: usize, prefix: u8) -> Option<(usize, usize)> {
+        if *buf.get(at)? != prefix {
+            return None;
+        }
+        let mut n = 0usize;
+        let mut i = at + 1;
+        while let Some(&c) = buf.get(i) {
+            match c {
+                b'0'..=b'9' if i - at <= 10 => n = n * 10 + (c - b'0') as usize,
+                b'\r' if i > at + 1 => return (buf.get(i + 1) == Some(&b'\n')).then_some((n, i + 2)),
+                _ => return None,
+            }
+            i += 1;
+        }
+        None
+    }
+    let mut at = 0;
+    for _ in 0..max {
+        let Some((argc, mut next)) = line(buf, at, b'*') else { return };
+        let (mut name, mut second) = (None, None);
+        for i in 0..argc {
+            let Some((len, start)) = line(buf, next, b'$') else { return };
+            let end = start + len;
+            if buf.len() < end + 2 {
+                return;
+            }
+            match i {
+                0 => name = Some(&buf[start..end]),
+                1 => second = Some(&buf[start..end]),
+                _ => {}
+            }
+            next = end + 2;
+        }
+        if let Some(name) = name {
+            f(name, second);
+        }
+        at = next;
+    }
+}
+
 fn hex(c: u8) -> u8 {
     (c as char).to_digit(16).unwrap_or(0) as u8
 }
@@ -252,6 +299,28 @@ mod tests {
             out.push(args);
         }
         Ok(out)
+    }
+
+    #[test]
+    fn scan_requests_sees_complete_frames_only() {
+        let buf = b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$2\r\nab\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$5\r\nunfin";
+        let mut seen = Vec::new();
+        scan_requests(buf, 64, |name, key| seen.push((name.to_vec(), key.map(<[u8]>::to_vec))));
+        let want: Vec<(Vec<u8>, Option<Vec<u8>>)> = vec![
+            (b"GET".to_vec(), Some(b"k".to_vec())),
+            (b"PING".to_vec(), None),
+            (b"SET".to_vec(), Some(b"ab".to_vec())),
+        ];
+        assert_eq!(seen, want);
+        // At most `max`; an inline request or garbage ends the walk.
+        let mut n = 0;
+        scan_requests(buf, 1, |_, _| n += 1);
+        assert_eq!(n, 1);
+        for bad in
+            [&b"PING\r\n*1\r\n$4\r\nPING\r\n"[..], b"*1\r\n$x\r\n", b"*\r\n", b"*1\r\n$99999999999\r\n"]
+        {
+            scan_requests(bad, 64, |_, _| panic!("nothing to see in {bad:?}"));
+        }
     }
 
     #[test]

@@ -444,11 +444,32 @@ impl Shard {
 
     pub fn run_batch(&self, cmds: &[Cmd]) -> Vec<Reply> {
         let now = now_ms();
+        self.prewarm(cmds);
         cmds.iter().map(|c| self.run_cmd_at(c, now)).collect()
     }
 
     fn run_cmd_at(&self, cmd: &Cmd, now: u64) -> Reply {
         self.run_full(cmd, now, Emit::Yes).reply
+    }
+
+    /// Looks up the first key of each of a batch's commands before they
+    /// run, when the keyspace is large, so that the lookups' cache misses
+    /// overlap (see `Conn::prewarm`, which does this for a connection's own
+    /// reads).
+    fn prewarm(&self, cmds: &[Cmd]) {
+        if cmds.len() < 2 {
+            return;
+        }
+        let ks = self.ks.borrow();
+        let first = cmds.iter().filter(|c| c.spec.first_key == 1 && c.argv.len() > 1);
+        for c in first.take(super::conn::PREWARM_MAX) {
+            match ks.dbs.get(c.db as usize) {
+                Some(db) if db.len() >= super::conn::PREWARM_MIN_KEYS => {
+                    db.warm(std::iter::once(&c.argv[1][..]))
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Runs a command: its reply, what it blocks on if it found nothing to
