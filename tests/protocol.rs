@@ -343,7 +343,7 @@ fn pipelines_over_a_large_keyspace_answer_as_alone() {
             let k = format!("k:{}", (i * 7919) % n);
             let v = format!("v{}", (i * 7919) % n);
             match i % 10 {
-                0 | 1 | 2 => {
+                0..=2 => {
                     buf.extend(encode(&[b"GET", k.as_bytes()]));
                     want.push(Frame::bulk(&v));
                 }
