@@ -320,8 +320,9 @@ fn unknown_command_and_arity_texts() {
     assert_eq!(r.cmd(&["PING"]), Frame::simple("PONG"));
 }
 
-/// Past 65,536 keys the server looks up a pipelined batch's keys before
-/// running it (and a shard those of a batch forwarded to it). Whatever the
+/// Past 16,384 keys in a database the server looks up a pipelined batch's
+/// keys before running it (and a shard those of a batch forwarded to it),
+/// and a multi-key command its keys. Whatever the
 /// look ahead sees, every reply must be the one the request alone would get:
 /// reads, writes that create and delete keys, keys on both shards, commands
 /// whose first key is not their first argument or that have none, an

@@ -84,6 +84,10 @@ pub struct Entry {
     pub expire_at: Option<u64>,
 }
 
+/// Databases of this many keys and more have their keys looked up ahead
+/// ([`Db::warm`]): about 16k keys of table already fill a core's L2 cache.
+pub const WARM_MIN_KEYS: usize = 1 << 14;
+
 #[derive(Default)]
 pub struct Db {
     main: IndexMap<Key, Value, Hasher>,
@@ -136,10 +140,20 @@ impl Db {
         }
     }
 
+    /// Large enough that its table no longer stays in the CPU's caches
+    /// (see [`WARM_MIN_KEYS`]).
+    pub fn is_large(&self) -> bool {
+        self.main.len() >= WARM_MIN_KEYS
+    }
+
     /// Looks `keys` up without using the result, so that the cache misses
     /// of independent lookups overlap before a multi-key command walks them
     /// one by one (each lookup is a chain of dependent misses otherwise).
+    /// Nothing for a small database, where it would only cost.
     pub fn warm<'a>(&self, keys: impl Iterator<Item = &'a [u8]>) {
+        if !self.is_large() {
+            return;
+        }
         for k in keys {
             std::hint::black_box(self.main.get_index_of(k));
         }

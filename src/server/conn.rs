@@ -47,11 +47,6 @@ const READ_CHUNK: usize = 16 * 1024;
 /// byte once more and cost 1.6x Redis's CPU; with 64 KiB reads, 0.84x).
 const MAX_READ: usize = 256 * 1024;
 
-/// Keyspaces of this many keys and more get their keys looked up ahead of
-/// a pipelined batch (`Conn::prewarm`): below it the table mostly stays in
-/// the cache and the look ahead would only cost.
-pub(super) const PREWARM_MIN_KEYS: usize = 1 << 16;
-
 /// Requests looked ahead at once: their lines fit the L1 cache together.
 pub(super) const PREWARM_MAX: usize = 64;
 
@@ -478,7 +473,7 @@ impl Conn {
     }
 
     /// Looks up, ahead of running them, the first key of each of the
-    /// pipelined requests just read, when the keyspace is large. Each
+    /// pipelined requests just read, when the database is large. Each
     /// lookup in a table of millions of keys is a chain of dependent cache
     /// and TLB misses; run one request after another, a batch pays them in
     /// series, while lookups issued back to back overlap them. Only keys of
@@ -487,7 +482,7 @@ impl Conn {
         let shard = self.shard.clone();
         let ks = shard.ks.borrow();
         let Some(db) = ks.dbs.get(self.db as usize) else { return };
-        if db.len() < PREWARM_MIN_KEYS || buf.len() < 16 {
+        if !db.is_large() || buf.len() < 16 {
             return;
         }
         let mut keys: [&[u8]; PREWARM_MAX] = [&[]; PREWARM_MAX];
@@ -495,8 +490,10 @@ impl Conn {
         scan_requests(buf, PREWARM_MAX, |name, key| {
             let Some(key) = key else { return };
             let Some(spec) = self.lookup_cached(name) else { return };
+            // A key repeated back to back (one hot key) is looked up once.
             if spec.first_key == 1
                 && matches!(spec.exec, Exec::Shard(_))
+                && (n == 0 || keys[n - 1] != key)
                 && (shard.nshards == 1 || shard_of(key, shard.nshards) == shard.id)
             {
                 keys[n] = key;

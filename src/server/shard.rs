@@ -463,11 +463,8 @@ impl Shard {
         let ks = self.ks.borrow();
         let first = cmds.iter().filter(|c| c.spec.first_key == 1 && c.argv.len() > 1);
         for c in first.take(super::conn::PREWARM_MAX) {
-            match ks.dbs.get(c.db as usize) {
-                Some(db) if db.len() >= super::conn::PREWARM_MIN_KEYS => {
-                    db.warm(std::iter::once(&c.argv[1][..]))
-                }
-                _ => {}
+            if let Some(db) = ks.dbs.get(c.db as usize) {
+                db.warm(std::iter::once(&c.argv[1][..]));
             }
         }
     }
