@@ -231,6 +231,7 @@ impl Conn {
             let mut perr = None;
             let mut started = false;
             self.prewarm(&io.rbuf);
+            let mut unwarmed = PREWARM_MAX;
             loop {
                 match parse_request_into(&mut io.rbuf, &limits, &mut argv) {
                     Ok(true) if argv.is_empty() => continue,
@@ -254,6 +255,12 @@ impl Conn {
                 argv.clear();
                 if self.close {
                     break;
+                }
+                // A long pipeline: look the next stretch up too.
+                unwarmed -= 1;
+                if unwarmed == 0 {
+                    unwarmed = PREWARM_MAX;
+                    self.prewarm(&io.rbuf);
                 }
             }
             if started {
