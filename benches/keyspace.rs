@@ -1,14 +1,17 @@
 //! One shard's keyspace and command dispatch: GET/SET straight on a
 //! `keyspace::Db`, the same through the command table and handlers (what a
-//! shard does per request once it is parsed), and the key → slot hash that
-//! routes every keyed command.
+//! shard does per request once it is parsed), the key → slot hash that
+//! routes every keyed command, and a batch of lookups in a keyspace too
+//! large for the caches, with and without looking the keys up ahead
+//! (`Db::warm`, what a pipelined batch gets).
 //!
 //! `cargo bench --bench keyspace`.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ringkv::commands::{Args, Ctx, Exec, lookup};
 use ringkv::keyspace::{Keyspace, Value};
+use ringkv::protocol::{Limits, encode, parse_request_into, scan_requests};
 use ringkv::route;
 use std::hint::black_box;
 use std::time::Duration;
@@ -107,6 +110,69 @@ fn dispatch(c: &mut Criterion) {
     g.finish();
 }
 
+/// A pipelined batch of 16 GETs of random keys among 2M, parsed, run
+/// through the command table and encoded one request after another, as a
+/// connection does; then the same with the batch's keys looked up ahead
+/// (`scan_requests` + `Db::warm`, what `Conn::prewarm` does). Back-to-back
+/// lookups would overlap on their own; the work between them is what keeps
+/// a batch's misses in series.
+fn large(c: &mut Criterion) {
+    const BIG: usize = 2_000_000;
+    let mut ks = Keyspace::default();
+    for i in 0..BIG {
+        ks.db(0).set(&key(i), Value::Str(Bytes::from_static(b"xxx").into()));
+    }
+    let mut x: u64 = 1;
+    let batches: Vec<Vec<u8>> = (0..4096)
+        .map(|_| {
+            let mut buf = Vec::new();
+            for _ in 0..16 {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let k = key((x >> 33) as usize % BIG);
+                buf.extend_from_slice(format!("*2\r\n$3\r\nGET\r\n${}\r\n", k.len()).as_bytes());
+                buf.extend_from_slice(&k);
+                buf.extend_from_slice(b"\r\n");
+            }
+            buf
+        })
+        .collect();
+    let mut g = c.benchmark_group("large keyspace");
+    g.throughput(Throughput::Elements(16));
+    let limits = Limits::default();
+    let mut out = BytesMut::with_capacity(4096);
+    for warm in [false, true] {
+        let name = if warm {
+            "pipelined 16 GETs of 2M keys, looked up ahead"
+        } else {
+            "pipelined 16 GETs of 2M keys"
+        };
+        let mut n = 0;
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                n = (n + 1) % batches.len();
+                let mut buf = BytesMut::from(&batches[n][..]);
+                if warm {
+                    let mut keys: Vec<&[u8]> = Vec::with_capacity(16);
+                    scan_requests(&batches[n], 64, |_, k| keys.extend(k));
+                    ks.db(0).warm(keys.into_iter());
+                }
+                let mut argv = Vec::new();
+                out.clear();
+                while parse_request_into(&mut buf, &limits, &mut argv).expect("valid batch") {
+                    let spec = lookup(&argv[0]).expect("GET");
+                    let Exec::Shard(f) = spec.exec else { unreachable!() };
+                    let mut ctx = Ctx::new(&mut ks, 0, 1000, 512 << 20);
+                    let reply = f(&mut ctx, &mut Args::new(&argv)).expect("a reply");
+                    encode(&mut out, &reply, false);
+                    argv.clear();
+                }
+                black_box(out.len())
+            })
+        });
+    }
+    g.finish();
+}
+
 fn slot(c: &mut Criterion) {
     let mut g = c.benchmark_group("route");
     g.throughput(Throughput::Elements(1));
@@ -127,6 +193,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = db_ops, dispatch, slot
+    targets = db_ops, dispatch, slot, large
 }
 criterion_main!(benches);
