@@ -349,7 +349,8 @@ fn pipelines_over_a_large_keyspace_answer_as_alone() {
                     want.push(Frame::bulk(&v));
                 }
                 3 => {
-                    buf.extend(encode(&[b"SET", format!("new:{i}").as_bytes(), b"x"]));
+                    // With a TTL: lookups ahead then also visit the expiry table.
+                    buf.extend(encode(&[b"SET", format!("new:{i}").as_bytes(), b"x", b"EX", b"1000"]));
                     want.push(Frame::simple("OK"));
                 }
                 4 => {
