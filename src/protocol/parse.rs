@@ -234,10 +234,12 @@ fn split_inline(line: &Bytes, args: &mut Vec<Bytes>) -> Result<(), ProtocolError
 }
 
 /// Walks the complete multibulk requests at the front of `buf`, at most
-/// `max` of them, and calls `f` with each one's name and second argument
-/// (absent for a one-word request). A look ahead that changes nothing: it
-/// stops at an inline request, a frame not fully read, or anything
-/// malformed, which the real parser then handles.
+/// `max` of them and `4 * max` arguments in all, and calls `f` with each
+/// one's name and second argument (absent for a one-word request). A look
+/// ahead that changes nothing: it stops at an inline request, a frame not
+/// fully read, anything malformed (which the real parser then handles),
+/// or when the argument budget runs out, so that a huge request arriving
+/// over many reads is not walked again from its start at each one.
 pub fn scan_requests<'a>(buf: &'a [u8], max: usize, mut f: impl FnMut(&'a [u8], Option<&'a [u8]>)) {
     /// A `<prefix><digits>\r\n` line at `at`: the number and where the next line starts.
     fn line(buf: &[u8], at: usize, prefix: u8) -> Option<(usize, usize)> {
@@ -257,10 +259,15 @@ pub fn scan_requests<'a>(buf: &'a [u8], max: usize, mut f: impl FnMut(&'a [u8], 
         None
     }
     let mut at = 0;
+    let mut budget = 4 * max;
     for _ in 0..max {
         let Some((argc, mut next)) = line(buf, at, b'*') else { return };
         let (mut name, mut second) = (None, None);
         for i in 0..argc {
+            if budget == 0 {
+                return;
+            }
+            budget -= 1;
             let Some((len, start)) = line(buf, next, b'$') else { return };
             let end = start + len;
             if buf.len() < end + 2 {
@@ -301,6 +308,16 @@ mod tests {
         Ok(out)
     }
 
+    fn encode_args(args: &[&[u8]]) -> Vec<u8> {
+        let mut out = format!("*{}\r\n", args.len()).into_bytes();
+        for a in args {
+            out.extend(format!("${}\r\n", a.len()).as_bytes());
+            out.extend(*a);
+            out.extend(b"\r\n");
+        }
+        out
+    }
+
     #[test]
     fn scan_requests_sees_complete_frames_only() {
         let buf = b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$2\r\nab\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$5\r\nunfin";
@@ -316,6 +333,13 @@ mod tests {
         let mut n = 0;
         scan_requests(buf, 1, |_, _| n += 1);
         assert_eq!(n, 1);
+        // A request longer than the budget ends the walk, complete or not.
+        let mut wide = encode_args(&[&b"MSET"[..]; 301]);
+        wide.extend(encode_args(&[b"GET", b"k"]));
+        scan_requests(&wide, 64, |name, _| assert_ne!(name, b"GET", "walked past 256 arguments"));
+        let mut n = 0;
+        scan_requests(&wide, 100, |_, _| n += 1);
+        assert_eq!(n, 2, "within a budget of 400");
         for bad in
             [&b"PING\r\n*1\r\n$4\r\nPING\r\n"[..], b"*1\r\n$x\r\n", b"*\r\n", b"*1\r\n$99999999999\r\n"]
         {
