@@ -277,7 +277,8 @@ impl Server {
     }
 
     /// Waits for the process to exit by itself; None if it is still running
-    /// after `timeout`.
+    /// after `timeout`. Polls every millisecond, so that a test can act at
+    /// once after the exit (a restart on the same port).
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + timeout;
         let child = self.child.as_mut().expect("running");
@@ -289,7 +290,7 @@ impl Server {
             if Instant::now() > deadline {
                 return None;
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(1));
         }
     }
 }
