@@ -135,6 +135,8 @@ impl Shard {
         PartDone { reply: ran.reply, seq: ran.seq, argv: cmd.argv }
     }
 
+    /// Records `keys` as held for `token` until its `Release`; the first
+    /// part's vector is kept as it is, not copied.
     fn hold_for(&self, token: u64, keys: Vec<LockKey>) {
         let mut holds = self.holds.borrow_mut();
         match holds.entry(token) {
