@@ -1,5 +1,18 @@
-//! Number parsing and formatting with Redis's exact rules, shared by the
-//! protocol, keyspace and command layers.
+//! Number parsing and formatting with Redis's exact rules, and the inline
+//! buffer of the small-string types, shared by the protocol, keyspace and
+//! command layers.
+
+/// `b` in a buffer of `N` bytes, with its length, when it fits: the inline
+/// form of a short reply, string value or member.
+#[inline]
+pub fn inline_bytes<const N: usize>(b: &[u8]) -> Option<(u8, [u8; N])> {
+    if b.len() > N {
+        return None;
+    }
+    let mut buf = [0; N];
+    buf[..b.len()].copy_from_slice(b);
+    Some((b.len() as u8, buf))
+}
 
 /// Strict decimal i64 as Redis's string2ll: optional '-', no '+', no spaces,
 /// no leading zeros.

@@ -23,12 +23,9 @@ pub enum Member {
 
 impl Member {
     pub fn new(bytes: &[u8]) -> Member {
-        if bytes.len() <= INLINE {
-            let mut buf = [0; INLINE];
-            buf[..bytes.len()].copy_from_slice(bytes);
-            Member::Inline(bytes.len() as u8, buf)
-        } else {
-            Member::Heap(bytes.into())
+        match crate::util::inline_bytes(bytes) {
+            Some((n, buf)) => Member::Inline(n, buf),
+            None => Member::Heap(bytes.into()),
         }
     }
 

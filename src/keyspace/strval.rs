@@ -24,12 +24,9 @@ pub enum Str {
 impl Str {
     /// A copy of `bytes`.
     pub fn new(bytes: &[u8]) -> Str {
-        if bytes.len() <= INLINE {
-            let mut buf = [0; INLINE];
-            buf[..bytes.len()].copy_from_slice(bytes);
-            Str::Inline(bytes.len() as u8, buf)
-        } else {
-            Str::Heap(Bytes::copy_from_slice(bytes))
+        match crate::util::inline_bytes(bytes) {
+            Some((n, buf)) => Str::Inline(n, buf),
+            None => Str::Heap(Bytes::copy_from_slice(bytes)),
         }
     }
 

@@ -48,12 +48,9 @@ pub const SHORT: usize = 38;
 impl Reply {
     /// A bulk reply with a copy of `b`: inline when short.
     pub fn short(b: &[u8]) -> Reply {
-        if b.len() <= SHORT {
-            let mut buf = [0; SHORT];
-            buf[..b.len()].copy_from_slice(b);
-            Reply::Short(b.len() as u8, buf)
-        } else {
-            Reply::Bulk(Bytes::copy_from_slice(b))
+        match crate::util::inline_bytes(b) {
+            Some((n, buf)) => Reply::Short(n, buf),
+            None => Reply::Bulk(Bytes::copy_from_slice(b)),
         }
     }
 
