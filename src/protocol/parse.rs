@@ -241,34 +241,28 @@ fn split_inline(line: &Bytes, args: &mut Vec<Bytes>) -> Result<(), ProtocolError
 /// or when the argument budget runs out, so that a huge request arriving
 /// over many reads is not walked again from its start at each one.
 pub fn scan_requests<'a>(buf: &'a [u8], max: usize, mut f: impl FnMut(&'a [u8], Option<&'a [u8]>)) {
-    /// A `<prefix><digits>\r\n` line at `at`: the number and where the next line starts.
-    fn line(buf: &[u8], at: usize, prefix: u8) -> Option<(usize, usize)> {
+    // A `<prefix><length>\r\n` line at `at`: the length and where the next
+    // line starts; None for anything but a whole, well-formed line.
+    let line = |at: usize, prefix: u8| -> Option<(usize, usize)> {
         if *buf.get(at)? != prefix {
             return None;
         }
-        let mut n = 0usize;
-        let mut i = at + 1;
-        while let Some(&c) = buf.get(i) {
-            match c {
-                b'0'..=b'9' if i - at <= 10 => n = n * 10 + (c - b'0') as usize,
-                b'\r' if i > at + 1 => return (buf.get(i + 1) == Some(&b'\n')).then_some((n, i + 2)),
-                _ => return None,
-            }
-            i += 1;
+        match read_len_line(buf, at + 1, "", "") {
+            Ok(Some((n, next))) if n >= 0 => Some((n as usize, next)),
+            _ => None,
         }
-        None
-    }
+    };
     let mut at = 0;
     let mut budget = 4 * max;
     for _ in 0..max {
-        let Some((argc, mut next)) = line(buf, at, b'*') else { return };
+        let Some((argc, mut next)) = line(at, b'*') else { return };
         let (mut name, mut second) = (None, None);
         for i in 0..argc {
             if budget == 0 {
                 return;
             }
             budget -= 1;
-            let Some((len, start)) = line(buf, next, b'$') else { return };
+            let Some((len, start)) = line(next, b'$') else { return };
             let end = start + len;
             if buf.len() < end + 2 {
                 return;
