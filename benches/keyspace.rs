@@ -158,7 +158,7 @@ fn large(c: &mut Criterion) {
                 }
                 let mut argv = Vec::new();
                 out.clear();
-                while parse_request_into(&mut buf, &limits, &mut argv).expect("valid batch") {
+                while parse_request_into(&mut buf, &limits, b"GET", &mut argv).expect("valid batch") {
                     let spec = lookup(&argv[0]).expect("GET");
                     let Exec::Shard(f) = spec.exec else { unreachable!() };
                     let mut ctx = Ctx::new(&mut ks, 0, 1000, 512 << 20);

@@ -438,6 +438,22 @@ pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
     table().get(&*lower).copied()
 }
 
+/// `sent`, the name of `spec` as a client spelled it, as static bytes: the
+/// table's lowercase name, or its capitals (most clients send those). None
+/// for mixed case.
+pub fn static_spelling(spec: &'static CommandSpec, sent: &[u8]) -> Option<&'static [u8]> {
+    static UPPER: OnceLock<HashMap<&'static str, &'static [u8]>> = OnceLock::new();
+    if sent == spec.name.as_bytes() {
+        return Some(spec.name.as_bytes());
+    }
+    let upper = UPPER.get_or_init(|| {
+        all()
+            .map(|c| (c.name, &*Box::leak(c.name.to_ascii_uppercase().into_bytes().into_boxed_slice())))
+            .collect()
+    });
+    upper.get(spec.name).copied().filter(|u| *u == sent)
+}
+
 /// The error for an unknown command, as Redis words it.
 pub fn unknown_command(args: &[bytes::Bytes]) -> Reply {
     let name = String::from_utf8_lossy(&args[0]);

@@ -42,22 +42,28 @@ impl fmt::Display for ProtocolError {
 /// an empty `args` vector is an empty inline line or `*0`, which callers skip.
 pub fn parse_request(buf: &mut BytesMut, limits: &Limits) -> Result<Option<Vec<Bytes>>, ProtocolError> {
     let mut args = Vec::new();
-    Ok(parse_request_into(buf, limits, &mut args)?.then_some(args))
+    Ok(parse_request_into(buf, limits, b"", &mut args)?.then_some(args))
 }
 
 /// As `parse_request`, into `args` (which must be empty): true when a
 /// request was taken from `buf`. A connection reuses one vector for all its
 /// requests, so the common path allocates nothing per request.
+///
+/// `name` is the command name the caller expects, spelled as the client
+/// spells it: a request whose name is exactly these bytes gets them as its
+/// first argument, without a reference to `buf`. A pipeline mostly repeats
+/// one command, and each reference is an atomic increment and decrement.
 pub fn parse_request_into(
     buf: &mut BytesMut,
     limits: &Limits,
+    name: &'static [u8],
     args: &mut Vec<Bytes>,
 ) -> Result<bool, ProtocolError> {
     debug_assert!(args.is_empty());
     if buf.is_empty() {
         return Ok(false);
     }
-    if buf[0] == b'*' { parse_multibulk(buf, limits, args) } else { parse_inline(buf, args) }
+    if buf[0] == b'*' { parse_multibulk(buf, limits, name, args) } else { parse_inline(buf, args) }
 }
 
 /// Reads a decimal line starting at `pos` (after the type byte). Returns the
@@ -88,6 +94,7 @@ fn read_len_line(
 fn parse_multibulk(
     buf: &mut BytesMut,
     limits: &Limits,
+    name: &'static [u8],
     args: &mut Vec<Bytes>,
 ) -> Result<bool, ProtocolError> {
     const BAD_MB: &str = "invalid multibulk length";
@@ -135,16 +142,22 @@ fn parse_multibulk(
     // for the frame around them.
     args.reserve(count);
     buf.advance(first);
-    for _ in 0..count {
+    for n in 0..count {
         let mut len = 0;
         let mut i = 1;
         while buf[i] != b'\r' {
             len = len * 10 + (buf[i] - b'0') as usize;
             i += 1;
         }
-        buf.advance(i + 2);
-        args.push(buf.split_to(len).freeze());
-        buf.advance(2);
+        let data = i + 2;
+        if n == 0 && buf[data..data + len] == *name {
+            args.push(Bytes::from_static(name));
+            buf.advance(data + len + 2);
+        } else {
+            buf.advance(data);
+            args.push(buf.split_to(len).freeze());
+            buf.advance(2);
+        }
     }
     Ok(true)
 }
@@ -345,6 +358,30 @@ mod tests {
     fn multibulk_and_pipeline() {
         let got = parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPING\r\n").unwrap();
         assert_eq!(got, vec![vec![Bytes::from("GET"), Bytes::from("k")], vec![Bytes::from("PING")]]);
+    }
+
+    #[test]
+    fn an_expected_name_is_taken_without_the_buffer() {
+        let mut buf = BytesMut::from(
+            &b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*2\r\n$3\r\nget\r\n$1\r\nj\r\n*1\r\n$0\r\n\r\n"[..],
+        );
+        let start = buf.as_ptr() as usize..buf.as_ptr() as usize + buf.len();
+        let in_buf = |b: &Bytes| start.contains(&(b.as_ptr() as usize));
+        let mut args = Vec::new();
+        let mut next = |args: &mut Vec<Bytes>| {
+            args.clear();
+            parse_request_into(&mut buf, &Limits::default(), b"GET", args).unwrap()
+        };
+        assert!(next(&mut args));
+        assert_eq!(args, [&b"GET"[..], b"k"]);
+        assert!(!in_buf(&args[0]) && in_buf(&args[1]));
+        // Another spelling is taken from the buffer as usual.
+        assert!(next(&mut args));
+        assert_eq!(args, [&b"get"[..], b"j"]);
+        assert!(in_buf(&args[0]));
+        assert!(next(&mut args));
+        assert_eq!(args, [&b""[..]]);
+        assert!(!next(&mut args));
     }
 
     #[test]

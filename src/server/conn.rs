@@ -76,10 +76,12 @@ pub struct Conn {
     pub(super) multi_err: bool,
     /// Keys under WATCH (`watch.rs` keeps them on their shards).
     watched: Vec<(u8, Bytes)>,
-    /// The last command name looked up, as sent, and its entry: pipelines
-    /// mostly repeat one command, and comparing a few bytes is cheaper
-    /// than lowercasing and hashing the name again.
-    last_name: ([u8; 16], u8),
+    /// The last command name looked up, as sent (when all lowercase or
+    /// all capitals), and its entry: pipelines mostly repeat one command,
+    /// and comparing a few bytes is cheaper than lowercasing and hashing
+    /// the name again. The parser takes this name without a reference to
+    /// the read buffer.
+    last_name: &'static [u8],
     last_spec: Option<&'static crate::commands::CommandSpec>,
 }
 
@@ -169,7 +171,7 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream) {
         multi: None,
         multi_err: false,
         watched: Vec::new(),
-        last_name: ([0; 16], 0),
+        last_name: b"",
         last_spec: None,
     };
     if let Err(e) = conn.run(stream).await {
@@ -239,7 +241,7 @@ impl Conn {
             self.prewarm(&io.rbuf);
             let mut unwarmed = PREWARM_MAX;
             loop {
-                match parse_request_into(&mut io.rbuf, &limits, &mut argv) {
+                match parse_request_into(&mut io.rbuf, &limits, self.last_name, &mut argv) {
                     Ok(true) if argv.is_empty() => continue,
                     Ok(true) => {}
                     Ok(false) => break,
@@ -472,17 +474,15 @@ impl Conn {
     }
 
     fn lookup_cached(&mut self, name: &[u8]) -> Option<&'static crate::commands::CommandSpec> {
-        let (buf, len) = &self.last_name;
-        if self.last_spec.is_some() && name == &buf[..*len as usize] {
+        if self.last_spec.is_some() && name == self.last_name {
             return self.last_spec;
         }
-        let spec = lookup(name);
-        if spec.is_some() && name.len() <= buf.len() {
-            self.last_name.0[..name.len()].copy_from_slice(name);
-            self.last_name.1 = name.len() as u8;
-            self.last_spec = spec;
+        let spec = lookup(name)?;
+        if let Some(spelling) = crate::commands::static_spelling(spec, name) {
+            self.last_name = spelling;
+            self.last_spec = Some(spec);
         }
-        spec
+        Some(spec)
     }
 
     /// Looks up, ahead of running them, the first key of each of the
