@@ -156,15 +156,20 @@ fn set_generic(
     let at = o.expire.map(|(u, a)| expire_at(u, a, now, cmd)).transpose()?;
     let old = if o.get { read_str(ctx, key)? } else { None };
     let db = ctx.db();
-    let found = db.contains(key, now);
-    if (o.nx && found) || (o.xx && !found) {
-        return Ok((false, old));
-    }
-    let v = Value::Str(Str::new(val));
-    if o.keepttl {
-        db.set_keep_ttl(key, v, now);
+    if o.nx || o.xx {
+        let found = db.contains(key, now);
+        if (o.nx && found) || (o.xx && !found) {
+            return Ok((false, old));
+        }
     } else {
-        db.set(key, v);
+        // Only an expired key's removal is left of the lookup (counted, and
+        // replicated as a DEL, as Redis does): the write needs no lookup first.
+        db.expire_if_needed(key, now);
+    }
+    if o.keepttl {
+        db.set_keep_ttl(key, Value::Str(Str::new(val)), now);
+    } else {
+        db.set_str(key, val);
     }
     let k = || Bytes::copy_from_slice(key);
     match at {
@@ -330,7 +335,7 @@ fn mset(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         db.warm(kvs.iter().map(|&(k, _)| k));
     }
     for &(key, val) in &kvs {
-        db.set(key, Value::Str(Str::new(val)));
+        db.set_str(key, val);
     }
     ctx.dirty += kvs.len() as u64;
     Ok(Reply::Ok)
@@ -345,7 +350,7 @@ fn msetnx(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         return Ok(Reply::Int(0));
     }
     for &(key, val) in &kvs {
-        db.set(key, Value::Str(Str::new(val)));
+        db.set_str(key, val);
     }
     ctx.dirty += kvs.len() as u64;
     Ok(Reply::Int(1))

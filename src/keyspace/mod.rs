@@ -122,7 +122,7 @@ impl Db {
     }
 
     /// Removes `key` if its deadline has passed; true when it did.
-    fn expire_if_needed(&mut self, key: &[u8], now: u64) -> bool {
+    pub fn expire_if_needed(&mut self, key: &[u8], now: u64) -> bool {
         if self.expires.is_empty() {
             return false;
         }
@@ -191,6 +191,21 @@ impl Db {
             self.expires.swap_remove(key);
         }
         self.insert_value(key, value);
+    }
+
+    /// Stores a string value, clearing any expiry (SET semantics); a
+    /// string already there is overwritten in place.
+    pub fn set_str(&mut self, key: &[u8], bytes: &[u8]) {
+        if !self.expires.is_empty() {
+            self.expires.swap_remove(key);
+        }
+        match self.main.get_mut(key) {
+            Some(Value::Str(s)) => s.assign(bytes),
+            Some(slot) => *slot = Value::Str(Str::new(bytes)),
+            None => {
+                self.main.insert(key.into(), Value::Str(Str::new(bytes)));
+            }
+        }
     }
 
     /// Stores `value`, keeping the key's expiry if it is live (KEEPTTL).

@@ -30,6 +30,20 @@ impl Str {
         }
     }
 
+    /// Replaces the bytes with a copy of `bytes`: in place when old and new
+    /// both fit inline, so a SET over a short string builds no value to
+    /// move into the table (each move of a freshly written 40-byte value
+    /// is a stalled store-to-load forward).
+    pub fn assign(&mut self, bytes: &[u8]) {
+        match self {
+            Str::Inline(n, buf) if bytes.len() <= INLINE => {
+                buf[..bytes.len()].copy_from_slice(bytes);
+                *n = bytes.len() as u8;
+            }
+            _ => *self = Str::new(bytes),
+        }
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         match self {
             Str::Inline(n, buf) => &buf[..*n as usize],
@@ -104,6 +118,20 @@ impl std::fmt::Debug for Str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assign_replaces_the_bytes_in_either_form() {
+        let long = vec![b'x'; INLINE + 1];
+        let mut s = Str::new(b"hello");
+        s.assign(b"hi");
+        assert_eq!(&*s, b"hi");
+        s.assign(&long);
+        assert!(matches!(s, Str::Heap(_)));
+        assert_eq!(&*s, &long[..]);
+        s.assign(b"");
+        assert!(matches!(s, Str::Inline(0, _)));
+        assert_eq!(s, Str::new(b""));
+    }
 
     #[test]
     fn inline_up_to_the_limit_and_value_stays_40_bytes() {
