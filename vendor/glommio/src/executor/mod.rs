@@ -1321,19 +1321,19 @@ impl LocalExecutor {
     }
 
     fn run_task_queues(&self) -> bool {
-        let mut ran = false;
         loop {
             self.reactor.sys.install_eventfd();
+            // (ringkv change: preempted is not idle. `false` lets the
+            // executor park, with tasks still queued, until the next I/O
+            // event; that only showed once a preemption timer could fire
+            // between two passes, see `Reactor::wait`.)
             if self.need_preempt() {
-                break;
+                return true;
             }
             if !self.run_one_task_queue() {
                 return false;
-            } else {
-                ran = true;
             }
         }
-        ran
     }
 
     fn run_one_task_queue(&self) -> bool {
