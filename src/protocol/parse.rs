@@ -3,6 +3,7 @@
 //! length), so a large value arriving in many reads costs little.
 
 use bytes::{Buf, Bytes, BytesMut};
+use smallvec::SmallVec;
 use std::fmt;
 
 use crate::util::parse_i64;
@@ -66,6 +67,23 @@ pub fn parse_request_into(
     if buf[0] == b'*' { parse_multibulk(buf, limits, name, args) } else { parse_inline(buf, args) }
 }
 
+/// The common length line at `pos`: up to 9 digits, no leading zero, then
+/// "\r\n". Returns the value and the index after the line; None for
+/// anything else, which `read_len_line` then reads with every rule and
+/// error text.
+#[inline(always)]
+fn short_len_line(buf: &[u8], pos: usize) -> Option<(usize, usize)> {
+    let line = buf.get(pos..)?;
+    let mut n = 0;
+    let mut i = 0;
+    while i < 10 && i < line.len() && line[i].is_ascii_digit() {
+        n = n * 10 + (line[i] - b'0') as usize;
+        i += 1;
+    }
+    let ok = (1..10).contains(&i) && (line[0] != b'0' || i == 1) && line.get(i..i + 2) == Some(b"\r\n");
+    ok.then_some((n, pos + i + 2))
+}
+
 /// Reads a decimal line starting at `pos` (after the type byte). Returns the
 /// value and the index after "\r\n", or None when the line is incomplete.
 fn read_len_line(
@@ -111,8 +129,9 @@ fn parse_multibulk(
     }
     let count = count as usize;
     // First pass: the whole frame must be here and well formed before any
-    // of it is taken (no state is kept between calls).
-    let first = pos;
+    // of it is taken (no state is kept between calls). It notes where each
+    // argument starts and how long it is.
+    let mut spans: SmallVec<[(usize, usize); 8]> = SmallVec::new();
     for _ in 0..count {
         if pos >= buf.len() {
             return Ok(false);
@@ -120,13 +139,18 @@ fn parse_multibulk(
         if buf[pos] != b'$' {
             return Err(ProtocolError(format!("expected '$', got '{}'", buf[pos] as char).into()));
         }
-        let Some((len, start)) = read_len_line(buf, pos + 1, "too big bulk count string", BAD_BULK)? else {
-            return Ok(false);
+        let (len, start) = match short_len_line(buf, pos + 1) {
+            Some(line) => line,
+            None => match read_len_line(buf, pos + 1, "too big bulk count string", BAD_BULK)? {
+                Some((len, _)) if len < 0 => return Err(ProtocolError(BAD_BULK.into())),
+                Some((len, start)) => (len as usize, start),
+                None => return Ok(false),
+            },
         };
-        if len < 0 || len as usize > limits.max_bulk {
+        if len > limits.max_bulk {
             return Err(ProtocolError(BAD_BULK.into()));
         }
-        let end = start + len as usize;
+        let end = start + len;
         if buf.len() < end + 2 {
             // Large argument still arriving: make room once for all of it.
             buf.reserve(end + 2 - buf.len());
@@ -135,30 +159,23 @@ fn parse_multibulk(
         if &buf[end..end + 2] != b"\r\n" {
             return Err(ProtocolError(BAD_BULK.into()));
         }
+        spans.push((start, len));
         pos = end + 2;
     }
-    // Second pass over headers known to be valid: each argument is split
-    // off the buffer on its own, one reference count per argument and none
-    // for the frame around them.
+    // Second pass: each argument is split off the buffer on its own, one
+    // reference count per argument and none for the frame around them.
     args.reserve(count);
-    buf.advance(first);
-    for n in 0..count {
-        let mut len = 0;
-        let mut i = 1;
-        while buf[i] != b'\r' {
-            len = len * 10 + (buf[i] - b'0') as usize;
-            i += 1;
-        }
-        let data = i + 2;
-        if n == 0 && buf[data..data + len] == *name {
+    let mut at = 0;
+    for (n, &(start, len)) in spans.iter().enumerate() {
+        if n == 0 && buf[start..start + len] == *name {
             args.push(Bytes::from_static(name));
-            buf.advance(data + len + 2);
-        } else {
-            buf.advance(data);
-            args.push(buf.split_to(len).freeze());
-            buf.advance(2);
+            continue;
         }
+        buf.advance(start - at);
+        args.push(buf.split_to(len).freeze());
+        at = start + len;
     }
+    buf.advance(pos - at);
     Ok(true)
 }
 
@@ -423,5 +440,22 @@ mod tests {
             parse_all(format!("*1\r\n${}", "1".repeat(MAX_LINE + 1)).as_bytes()).unwrap_err().0,
             "too big bulk count string"
         );
+    }
+
+    #[test]
+    fn length_lines_follow_redis_rules_on_both_paths() {
+        // Leading zeros, signs and spaces are invalid, as in Redis's string2ll.
+        for bad in ["$03", "$+3", "$ 3", "$3 ", "$00", "$0000000003"] {
+            let frame = format!("*1\r\n{bad}\r\nabc\r\n");
+            assert_eq!(parse_all(frame.as_bytes()).unwrap_err().0, "invalid bulk length", "{bad}");
+        }
+        // Nine digits take the short path, ten the full one: both check the limit.
+        let limits = Limits { max_bulk: 100, ..Limits::default() };
+        for len in ["999999999", "1000000000"] {
+            let mut buf = BytesMut::from(format!("*1\r\n${len}\r\n").as_bytes());
+            assert_eq!(parse_request(&mut buf, &limits).unwrap_err().0, "invalid bulk length", "{len}");
+        }
+        let got = parse_all(b"*3\r\n$0\r\n\r\n$10\r\n0123456789\r\n$1\r\nx\r\n").unwrap();
+        assert_eq!(got, vec![vec![Bytes::new(), Bytes::from("0123456789"), Bytes::from("x")]]);
     }
 }
