@@ -47,6 +47,27 @@ fn pipeline_10000_commands_in_one_write() {
 }
 
 #[test]
+fn command_names_in_any_spelling_within_one_pipeline() {
+    let s = Server::start();
+    let mut r = s.raw();
+    // The parser takes a name spelled like the previous request's without
+    // copying it: spellings that change from request to request, or a key
+    // that looks like the name, must not confuse it.
+    let names: [&[u8]; 6] = [b"SET", b"SET", b"set", b"Set", b"sEt", b"SET"];
+    let mut buf = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        buf.extend(encode(&[name, b"SET", i.to_string().as_bytes()]));
+        buf.extend(encode(&[b"GET", b"SET"]));
+        buf.extend(encode(&[b"get", b"GET"]));
+    }
+    let replies = pipeline(&mut r, buf, names.len() * 3);
+    for (i, f) in replies.chunks(3).enumerate() {
+        assert_eq!(f, [Frame::simple("OK"), Frame::bulk(&i.to_string()), Frame::NilBulk], "round {i}");
+    }
+    assert_eq!(r.cmd(&["GeT", "SET"]), Frame::bulk("5"));
+}
+
+#[test]
 fn pipelined_incr_replies_in_order() {
     let s = Server::start();
     let mut r = s.raw();

@@ -471,6 +471,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn static_spelling_keeps_the_clients_spelling() {
+        let get = lookup(b"get").unwrap();
+        assert_eq!(static_spelling(get, b"get"), Some(&b"get"[..]));
+        assert_eq!(static_spelling(get, b"GET"), Some(&b"GET"[..]));
+        assert_eq!(static_spelling(get, b"Get"), None);
+        let zadd = lookup(b"ZADD").unwrap();
+        assert_eq!(static_spelling(zadd, b"ZADD"), Some(&b"ZADD"[..]));
+        assert_eq!(static_spelling(zadd, b"GET"), None);
+    }
+
+    #[test]
     fn table_is_consistent() {
         let mut names = std::collections::HashSet::new();
         for c in all() {
