@@ -146,6 +146,15 @@ machine_busy_ticks() {
     awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat
 }
 
+# User and kernel (system + irq + softirq) time of one CPU from /proc/stat,
+# in clock ticks. In pinned mode the server's core runs nothing but the
+# server, and this splits its time into the server's own code and the
+# kernel's network path (which also delivers each reply into the client's
+# socket, on the sender's core).
+core_ticks() {
+    awk -v c="cpu$1" '$1 == c {print $2 + $3, $4 + $7 + $8; exit}' /proc/stat
+}
+
 # Resident set size of a process in bytes.
 rss_bytes() {
     awk '/^VmRSS:/ {print $2 * 1024}' "/proc/$1/status"

@@ -84,6 +84,8 @@ class Cell:
 
     def __init__(self):
         self.rps, self.p50, self.p99, self.cpu_per_m, self.client_util, self.server_util = [], [], [], [], [], []
+        # Pinned mode: the server core's user and kernel µs per request.
+        self.core_user_us, self.core_kernel_us = [], []
         self.errors = []
         self.crashed = False
         self.client_threads = 1
@@ -127,6 +129,9 @@ def collect(run_dir):
             c.p50.append(p50)
             c.p99.append(p99)
             c.cpu_per_m.append(float(r["server_cpu_s"]) / n * 1e6)
+            if r.get("core_user_s") and r.get("core_kernel_s"):
+                c.core_user_us.append(float(r["core_user_s"]) / n * 1e6)
+                c.core_kernel_us.append(float(r["core_kernel_s"]) / n * 1e6)
             if wall > 0:
                 # Both as a share of one core; the client is saturated when
                 # each of its threads is near 100%.
@@ -255,6 +260,19 @@ def verdict(ok):
     return "**pass**" if ok else "**MISS**"
 
 
+def core_split(cells, mode, p, test):
+    """The server core's time per request split into user and kernel (the
+    loopback TCP path, which costs both servers alike), when measured."""
+    parts = []
+    for s in ["ringkv", "redis"]:
+        c = cells.get((mode, p, test, s))
+        u, k = (c.med(c.core_user_us), c.med(c.core_kernel_us)) if c else (None, None)
+        if u is None or k is None:
+            return ""
+        parts.append(f"{NAMES[s]} {u:.2f} / {k:.2f}")
+    return f"; server core µs/req, user / kernel: {', '.join(parts)}"
+
+
 def targets(cells, meta, modes, pipelines):
     out = ["| target | measured | verdict |", "|---|---|---|"]
     m = "pinned" if "pinned" in modes else modes[0]
@@ -270,8 +288,8 @@ def targets(cells, meta, modes, pipelines):
                    f"{'; below: ' + ', '.join(below) if below else ''} | {verdict(rs and not below)} |")
         for t in ["SET", "GET"]:
             r = cpu_ratio(cells, m, 16, t)
-            out.append(f"| -P 16 {t} server CPU/Mreq ≤ 0.7× Redis | {fmt_ratio(r) if r else status(cells, m, 16, t)} | "
-                       f"{verdict(r is not None and r <= 0.7)} |")
+            out.append(f"| -P 16 {t} server CPU/Mreq ≤ 0.7× Redis | {fmt_ratio(r) if r else status(cells, m, 16, t)}"
+                       f"{core_split(cells, m, 16, t) if r else ''} | {verdict(r is not None and r <= 0.7)} |")
     if 1 in pipelines:
         for t in P1_TARGET:
             r = ratio(cells, m, 1, t)
@@ -397,6 +415,10 @@ def main():
     md.append(f"- {meta['clients']} clients; requests/s and latency are medians of {meta['rounds']} rounds, "
               "servers interleaved (A B, B A, ...), the same redis-benchmark arguments for every server; "
               f"request counts scaled by {meta['scale']} (in `raw.tsv`).")
+    md.append("- Server core µs/req, user / kernel (CPU targets, pinned mode): the server core's time "
+              "from /proc/stat (user + nice; system + irq + softirq) per request. That core runs only the "
+              "server; its kernel time is mostly the loopback TCP path, including the delivery of each "
+              "reply into the client's socket, which both servers pay alike.")
     md.append("- CPU s/Mreq: the server's CPU seconds, all threads (from /proc/PID/task/*/schedstat; "
               "utime+stime of /proc/PID/stat is in `raw.tsv` too), per million requests. "
               "Server and client CPU %: CPU time over the run's wall time, in % of one core. "
