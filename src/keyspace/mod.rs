@@ -121,6 +121,12 @@ impl Db {
         self.expires.len()
     }
 
+    /// Removes `key`'s deadline, if it has one, and returns it; no lookup
+    /// while no key has a deadline.
+    fn take_expiry(&mut self, key: &[u8]) -> Option<u64> {
+        if self.expires.is_empty() { None } else { self.expires.swap_remove(key) }
+    }
+
     /// Removes `key` if its deadline has passed; true when it did.
     pub fn expire_if_needed(&mut self, key: &[u8], now: u64) -> bool {
         if self.expires.is_empty() {
@@ -187,18 +193,14 @@ impl Db {
 
     /// Stores `value`, clearing any expiry (SET semantics).
     pub fn set(&mut self, key: &[u8], value: Value) {
-        if !self.expires.is_empty() {
-            self.expires.swap_remove(key);
-        }
+        self.take_expiry(key);
         self.insert_value(key, value);
     }
 
     /// Stores a string value, clearing any expiry (SET semantics); a
     /// string already there is overwritten in place.
     pub fn set_str(&mut self, key: &[u8], bytes: &[u8]) {
-        if !self.expires.is_empty() {
-            self.expires.swap_remove(key);
-        }
+        self.take_expiry(key);
         match self.main.get_mut(key) {
             Some(Value::Str(s)) => s.assign(bytes),
             Some(slot) => *slot = Value::Str(Str::new(bytes)),
@@ -249,7 +251,7 @@ impl Db {
             return None;
         }
         let value = self.main.swap_remove(key)?;
-        let expire_at = if self.expires.is_empty() { None } else { self.expires.swap_remove(key) };
+        let expire_at = self.take_expiry(key);
         Some(Entry { value, expire_at })
     }
 
