@@ -310,8 +310,25 @@ impl Resp {
 }
 
 pub enum Msg {
-    Req { from: usize, tag: u64, req: Req },
-    Resp { tag: u64, resp: Resp },
+    Req {
+        from: usize,
+        tag: u64,
+        req: Req,
+    },
+    Resp {
+        tag: u64,
+        resp: Resp,
+    },
+    /// An answer and then a fire-and-forget request from the same sender:
+    /// one message where two would go to the same peer back to back (a
+    /// `Parts` hop answering its coordinator and passing the chain to it,
+    /// or releasing held keys there).
+    RespThen {
+        tag: u64,
+        resp: Resp,
+        from: usize,
+        req: Req,
+    },
 }
 
 struct Slot<T> {
@@ -410,14 +427,14 @@ pub struct Peer {
     /// Mesh index of each logical peer.
     route: Vec<usize>,
     next_tag: Cell<u64>,
-    pending: RefCell<HashMap<u64, Sender<Resp>>>,
+    pending: RefCell<HashMap<u64, Sender<Resp>, crate::keyspace::Hasher>>,
 }
 
 impl Peer {
     /// Joins the directory as `logical` and builds the peer.
     pub async fn new(senders: Senders<Msg>, logical: usize, dir: &Directory) -> Peer {
         let route = dir.join(logical, senders.peer_id()).await;
-        Peer { id: logical, senders, route, next_tag: Cell::new(0), pending: RefCell::new(HashMap::new()) }
+        Peer { id: logical, senders, route, next_tag: Cell::new(0), pending: RefCell::default() }
     }
 
     /// A tag whose answer, sent by anyone with `Msg::Resp`, arrives on the
@@ -472,5 +489,11 @@ impl Peer {
 
     pub fn respond(self: &std::rc::Rc<Self>, to: usize, tag: u64, resp: Resp) {
         self.post(to, Msg::Resp { tag, resp });
+    }
+
+    /// Answers `tag` of peer `to`, then sends it `req` (fire-and-forget),
+    /// in one message.
+    pub fn respond_then(self: &std::rc::Rc<Self>, to: usize, tag: u64, resp: Resp, req: Req) {
+        self.post(to, Msg::RespThen { tag, resp, from: self.id, req });
     }
 }

@@ -414,6 +414,11 @@ pub async fn run(
                 match msg {
                     Msg::Resp { tag, resp } => core.peer.complete(tag, resp),
                     Msg::Req { from, tag, req } => core.on_request(from, tag, req),
+                    // Only shards' `Parts` hops send these, to shards.
+                    Msg::RespThen { tag, resp, from, req } => {
+                        core.peer.complete(tag, resp);
+                        core.on_request(from, crate::mesh::NO_REPLY, req);
+                    }
                 }
             }
         }));

@@ -122,16 +122,16 @@ impl Shard {
                     self.locks.borrow_mut().hold(&keys, !cmd.spec.is_write());
                     self.hold_for(token, keys);
                 }
-                Resp::Part(self.run_part(cmd, hold.is_none()))
+                Resp::Part(self.run_part(cmd, hold.is_none(), now_ms()))
             }
         }
     }
 
     /// Runs a split command's part; the `last` part of a write takes the
     /// unit's number, since every key of the command is locked now.
-    fn run_part(&self, cmd: Cmd, last: bool) -> PartDone {
+    fn run_part(&self, cmd: Cmd, last: bool, now: u64) -> PartDone {
         let emit = if last && cmd.spec.is_write() { Emit::Stamp } else { Emit::No };
-        let ran = self.run_full(&cmd, now_ms(), emit);
+        let ran = self.run_full(&cmd, now, emit);
         PartDone { reply: ran.reply, seq: ran.seq, argv: cmd.argv }
     }
 
@@ -163,11 +163,13 @@ impl Shard {
         let mut out = Vec::with_capacity(hop.parts.len());
         let mut waiting = Vec::new();
         let idle = self.admits_all();
+        // One clock read for the hop, as Redis reads it once per event.
+        let now = now_ms();
         for (i, part) in hop.parts.into_iter().enumerate() {
             // Nothing held or waited for here, and nothing to hold: no lock
             // keys to compute (every part on the last shard of two).
             if idle && !part.hold {
-                out.push(self.run_part(part.cmd, true));
+                out.push(self.run_part(part.cmd, true, now));
                 continue;
             }
             let keys: Vec<LockKey> = cmd_keys(&part.cmd).collect();
@@ -183,7 +185,7 @@ impl Shard {
                 if part.hold {
                     self.hold_for(token, keys);
                 }
-                out.push(self.run_part(part.cmd, !part.hold));
+                out.push(self.run_part(part.cmd, !part.hold, now));
             } else {
                 let job = Job::Part { cmd: part.cmd, keys: keys.clone(), hold: part.hold.then_some(token) };
                 out.push(PartDone { reply: Reply::Nil, seq: None, argv: Vec::new() });
@@ -193,15 +195,33 @@ impl Shard {
         let me = self.clone();
         let tag = hop.tag;
         let then = move |out| {
-            me.answer(coordinator, tag, Resp::Parts(out));
+            let resp = Resp::Parts(out);
+            // A follow-up for the coordinator's shard travels with the answer.
+            let remote = coordinator != me.id;
             match hops.last() {
+                Some(next) if remote && next.shard == coordinator => {
+                    me.peer.respond_then(
+                        coordinator,
+                        tag,
+                        resp,
+                        Req::Parts { token, coordinator, hops, release },
+                    );
+                }
                 Some(next) => {
                     let to = next.shard;
+                    me.answer(coordinator, tag, resp);
                     me.send(to, Req::Parts { token, coordinator, hops, release });
                 }
                 None => {
+                    let mut resp = Some(resp);
                     for to in release {
-                        me.send(to, Req::Release { token });
+                        match resp.take_if(|_| remote && to == coordinator) {
+                            Some(r) => me.peer.respond_then(to, tag, r, Req::Release { token }),
+                            None => me.send(to, Req::Release { token }),
+                        }
+                    }
+                    if let Some(r) = resp {
+                        me.answer(coordinator, tag, r);
                     }
                 }
             }

@@ -267,6 +267,10 @@ impl Shard {
     pub fn on_message(self: &Rc<Self>, msg: Msg) {
         match msg {
             Msg::Resp { tag, resp } => self.peer.complete(tag, resp),
+            Msg::RespThen { tag, resp, req, .. } => {
+                self.peer.complete(tag, resp);
+                self.handle(req);
+            }
             Msg::Req { tag: msg::NO_REPLY, req, .. } => {
                 self.handle(req);
             }
