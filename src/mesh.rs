@@ -31,6 +31,9 @@ pub struct Cmd {
 pub struct Part {
     pub cmd: Cmd,
     pub hold: bool,
+    /// With `hold`: the locks of its keys, in order (hashed once, by the
+    /// coordinator); empty otherwise.
+    pub locks: Vec<u64>,
 }
 
 /// One shard's parts in a `Req::Parts` chain, answered under `tag`.

@@ -172,7 +172,7 @@ impl Shard {
                 out.push(self.run_part(part.cmd, true, now));
                 continue;
             }
-            let keys: Vec<LockKey> = cmd_keys(&part.cmd).collect();
+            let keys: Vec<LockKey> = if part.hold { part.locks } else { cmd_keys(&part.cmd).collect() };
             let shared = !part.cmd.spec.is_write();
             // Free keys are taken (a part to hold) or checked, and the part
             // runs; otherwise it queues behind them.

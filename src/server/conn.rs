@@ -95,6 +95,8 @@ struct Pipeline {
     /// their reply slots, and the locks of the keys they touch (pairwise
     /// disjoint; two keys with one lock hash only separate two commands).
     splits: Vec<(usize, Cmd)>,
+    /// Per key of `splits`, in order: its shard and its lock.
+    split_routes: Vec<super::multi::Route>,
     split_keys: std::collections::HashSet<super::shard::LockKey, super::locks::KeyHasher>,
     queued: usize,
 }
@@ -106,27 +108,30 @@ impl Pipeline {
             skip: Vec::new(),
             outbox: (0..nshards).map(|_| (Vec::new(), Vec::new())).collect(),
             splits: Vec::new(),
+            split_routes: Vec::new(),
             split_keys: Default::default(),
             queued: 0,
         }
     }
 
     /// Adds `cmd` to the group of concurrent split commands, or hands it
-    /// back when it shares a key with one already there.
-    fn add_split(&mut self, slot: usize, cmd: Cmd) -> Result<(), Cmd> {
-        fn keys(c: &Cmd) -> impl Iterator<Item = super::shard::LockKey> + '_ {
-            c.spec.keys_in(&c.argv).map(|i| super::shard::lock_key(c.db, &c.argv[i]))
-        }
+    /// back when it shares a key with one already there. Its keys are
+    /// routed and hashed here, once, for the split and the locks.
+    fn add_split(&mut self, slot: usize, cmd: Cmd, nshards: usize) -> Result<(), Cmd> {
+        let start = self.split_routes.len();
+        super::multi::route_keys(&cmd, nshards, &mut self.split_routes);
         // A lone split command (the common case outside pipelines) needs
         // no key set; it is built when a second one joins.
-        if self.splits.len() == 1 && self.split_keys.is_empty() {
-            self.split_keys.extend(keys(&self.splits[0].1));
-        }
         if !self.splits.is_empty() {
-            if keys(&cmd).any(|k| self.split_keys.contains(&k)) {
+            if self.split_keys.is_empty() {
+                self.split_keys.extend(self.split_routes[..start].iter().map(|r| r.1));
+            }
+            let new = &self.split_routes[start..];
+            if new.iter().any(|r| self.split_keys.contains(&r.1)) {
+                self.split_routes.truncate(start);
                 return Err(cmd);
             }
-            self.split_keys.extend(keys(&cmd));
+            self.split_keys.extend(new.iter().map(|r| r.1));
         }
         self.splits.push((slot, cmd));
         self.queued += 1;
@@ -587,7 +592,8 @@ impl Conn {
         if !p.splits.is_empty() {
             p.split_keys.clear();
             let (slots, cmds): (Vec<usize>, Vec<Cmd>) = std::mem::take(&mut p.splits).into_iter().unzip();
-            let replies = super::multi::split(&self.shard, cmds).await;
+            let replies = super::multi::split(&self.shard, cmds, &p.split_routes).await;
+            p.split_routes.clear();
             for (slot, r) in slots.into_iter().zip(replies) {
                 p.replies[slot].0 = Some(r);
             }
@@ -662,12 +668,12 @@ impl Conn {
                 let Some(owner) = owner else {
                     if let Span::Split(_) = spec.span {
                         let slot = p.replies.len();
-                        let Err(cmd) = p.add_split(slot, Cmd { db, spec, argv }) else {
+                        let Err(cmd) = p.add_split(slot, Cmd { db, spec, argv }, n) else {
                             return None;
                         };
                         // Shares a key with the group: after it, alone.
                         self.flush(p).await;
-                        let _ = p.add_split(slot, cmd);
+                        let _ = p.add_split(slot, cmd, n);
                         return None;
                     }
                     self.flush(p).await;

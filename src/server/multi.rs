@@ -19,29 +19,45 @@
 //! every key, gather the entries, run the command's single-shard handler on
 //! a scratch keyspace, write the changed keys back, then unlock.
 
-use super::shard::Shard;
+use super::shard::{LockKey, Shard, lock_key};
 use crate::commands::{Args, Block, CommandSpec, Ctx, Exec, Merge, Span, lookup};
 use crate::keyspace::{Entry, Keyspace, now_ms};
 use crate::mesh::{Cmd, Hop, Part, PartDone, Req, Resp};
 use crate::protocol::Reply;
 use crate::route::shard_of;
 use bytes::Bytes;
+use smallvec::SmallVec;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-/// One shard's share of a command: its argument list and, for positional
-/// merges and for writes while the stream runs (their stream copy is
-/// rebuilt in the original order), where each of its keys sits in the
-/// original command.
+/// One shard's share of a command: its argument list, the locks of its
+/// keys when it holds them, and, for positional merges and for writes while
+/// the stream runs (their stream copy is rebuilt in the original order),
+/// where each of its keys sits in the original command.
 struct Share {
     argv: Vec<Bytes>,
+    locks: Vec<LockKey>,
     positions: Vec<usize>,
+}
+
+/// A split command's key: its shard and its lock.
+pub type Route = (usize, LockKey);
+
+/// Appends the [`Route`] of each key of split command `cmd`, in order.
+pub fn route_keys(cmd: &Cmd, nshards: usize, out: &mut Vec<Route>) {
+    let keys = cmd.spec.key_indexes(cmd.argv.len()).map(|i| &cmd.argv[i]);
+    out.extend(keys.map(|k| (shard_of(k, nshards), lock_key(cmd.db, k))));
 }
 
 /// Runs a command whose keys span several shards.
 pub async fn run(shard: &Rc<Shard>, db: u8, spec: &'static CommandSpec, argv: Vec<Bytes>) -> Reply {
     match spec.span {
-        Span::Split(_) => split(shard, vec![Cmd { db, spec, argv }]).await.pop().expect("one reply"),
+        Span::Split(_) => {
+            let cmd = Cmd { db, spec, argv };
+            let mut routes = Vec::new();
+            route_keys(&cmd, shard.nshards, &mut routes);
+            split(shard, vec![cmd], &routes).await.pop().expect("one reply")
+        }
         // COPY may name another database, which the generic path does not model.
         Span::Coordinated if spec.name == "copy" => copy(shard, db, argv).await,
         Span::Coordinated => gather(shard, db, spec, argv, None).await.0,
@@ -49,32 +65,37 @@ pub async fn run(shard: &Rc<Shard>, db: u8, spec: &'static CommandSpec, argv: Ve
     }
 }
 
-/// Splits `argv` by owning shard, keeping `step - 1` arguments after each
-/// key; shares in ascending shard order. The arguments are moved out
-/// (`argv` keeps only the command name); `rebuild` puts them back together.
-/// A handful of shards at most, so a vector searched linearly, with room
-/// for every key reserved up front.
-fn shares(shard: &Shard, spec: &CommandSpec, argv: &mut [Bytes]) -> Vec<(usize, Share)> {
+/// Splits `argv` by owning shard (`routes`, one per key), keeping
+/// `step - 1` arguments after each key; shares in ascending shard order.
+/// Every share but the last shard's holds its keys, and gets their locks.
+/// The arguments are moved out (`argv` keeps only the command name);
+/// `rebuild` puts them back together. A handful of shards at most, so a
+/// vector searched linearly, with room for every key reserved up front.
+fn shares(shard: &Shard, spec: &CommandSpec, argv: &mut [Bytes], routes: &[Route]) -> Vec<(usize, Share)> {
     let step = spec.step.max(1) as usize;
-    let nkeys = spec.key_indexes(argv.len()).len();
+    let nkeys = routes.len();
+    let last = routes.iter().map(|r| r.0).max().unwrap_or(0);
     let placed =
         matches!(spec.span, Span::Split(Merge::Positional)) || (spec.is_write() && shard.streaming.get());
     let mut shares: Vec<(usize, Share)> = Vec::with_capacity(2);
-    for (pos, i) in spec.key_indexes(argv.len()).enumerate() {
-        let s = shard_of(&argv[i], shard.nshards);
+    for ((pos, i), &(s, lock)) in spec.key_indexes(argv.len()).enumerate().zip(routes) {
         let at = match shares.iter().position(|(o, _)| *o == s) {
             Some(at) => at,
             None => {
                 let mut argv1 = Vec::with_capacity(1 + nkeys * step);
                 argv1.push(argv[0].clone());
+                let locks = Vec::with_capacity(if s != last { nkeys } else { 0 });
                 let positions = Vec::with_capacity(if placed { nkeys } else { 0 });
-                shares.push((s, Share { argv: argv1, positions }));
+                shares.push((s, Share { argv: argv1, locks, positions }));
                 shares.len() - 1
             }
         };
         let share = &mut shares[at].1;
         let end = (i + step).min(argv.len());
         share.argv.extend(argv[i..end].iter_mut().map(std::mem::take));
+        if s != last {
+            share.locks.push(lock);
+        }
         if placed {
             share.positions.push(pos);
         }
@@ -116,22 +137,29 @@ async fn lock(shard: &Rc<Shard>, to: usize, db: u8, keys: Vec<Bytes>) {
     shard.call(to, Req::Lock { db, keys }).await;
 }
 
+/// A split command's shards, ascending, each with where its keys sit in
+/// the command (see [`Share`]).
+type Plan = SmallVec<[(usize, Vec<usize>); 2]>;
+
 /// Runs split commands whose keys are pairwise disjoint (one command, or
 /// the split commands of a pipelined read batch) as one `Parts` chain with
 /// a hop per involved shard. Each command behaves as if run alone under
 /// the protocol above; the batch only shares the messages.
-pub async fn split(shard: &Rc<Shard>, mut cmds: Vec<Cmd>) -> Vec<Reply> {
+pub async fn split(shard: &Rc<Shard>, mut cmds: Vec<Cmd>, routes: &[Route]) -> Vec<Reply> {
     let n = shard.nshards;
     let mut outgoing: Vec<Vec<Part>> = (0..n).map(|_| Vec::new()).collect();
     // Per command: the shards it touches, ascending, with its key positions.
-    let mut plans: Vec<Vec<(usize, Vec<usize>)>> = Vec::with_capacity(cmds.len());
+    let mut plans: Vec<Plan> = Vec::with_capacity(cmds.len());
+    let mut routes = routes;
     for c in &mut cmds {
-        let shares = shares(shard, c.spec, &mut c.argv);
+        let (mine, rest) = routes.split_at(c.spec.key_indexes(c.argv.len()).len());
+        routes = rest;
+        let shares = shares(shard, c.spec, &mut c.argv, mine);
         let last = shares.last().expect("a split command has keys").0;
-        let mut plan = Vec::with_capacity(shares.len());
+        let mut plan = SmallVec::new();
         for (s, share) in shares {
             let cmd = Cmd { db: c.db, spec: c.spec, argv: share.argv };
-            outgoing[s].push(Part { cmd, hold: s != last });
+            outgoing[s].push(Part { cmd, hold: s != last, locks: share.locks });
             plan.push((s, share.positions));
         }
         plans.push(plan);
@@ -173,9 +201,9 @@ pub async fn split(shard: &Rc<Shard>, mut cmds: Vec<Cmd>) -> Vec<Reply> {
     for (c, plan) in cmds.into_iter().zip(plans) {
         let Span::Split(merge) = c.spec.span else { unreachable!("split() takes split commands") };
         let total_keys = c.spec.key_indexes(c.argv.len()).len();
-        let mut replies = Vec::with_capacity(plan.len());
-        let mut positions = Vec::with_capacity(plan.len());
-        let mut argvs = Vec::with_capacity(plan.len());
+        let mut replies: SmallVec<[Reply; 4]> = SmallVec::new();
+        let mut positions: SmallVec<[Vec<usize>; 4]> = SmallVec::new();
+        let mut argvs: SmallVec<[Vec<Bytes>; 4]> = SmallVec::new();
         let mut seq = None;
         for (s, pos) in plan {
             let done = answers[s].next().expect("an answer per part");
@@ -201,25 +229,44 @@ pub async fn split(shard: &Rc<Shard>, mut cmds: Vec<Cmd>) -> Vec<Reply> {
     out
 }
 
-/// Combines per-shard replies; the first error wins.
-pub fn merge_replies(merge: Merge, replies: Vec<Reply>, positions: &[Vec<usize>], total: usize) -> Reply {
-    if let Some(e) = replies.iter().find(|r| r.is_error()) {
-        return e.clone();
+/// Combines per-shard replies; the first error wins. A positional merge
+/// interleaves the parts' arrays by `positions` (each part's ascending).
+pub fn merge_replies(
+    merge: Merge,
+    replies: impl IntoIterator<Item = Reply>,
+    positions: &[Vec<usize>],
+    total: usize,
+) -> Reply {
+    let mut sum = 0;
+    let mut arrays: SmallVec<[std::vec::IntoIter<Reply>; 4]> = SmallVec::new();
+    for r in replies {
+        match r {
+            Reply::Int(n) => {
+                sum += n;
+                arrays.push(Vec::new().into_iter());
+            }
+            Reply::Array(v) => arrays.push(v.into_iter()),
+            e if e.is_error() => return e,
+            _ => arrays.push(Vec::new().into_iter()),
+        }
     }
     match merge {
-        Merge::Sum => Reply::Int(replies.iter().map(|r| if let Reply::Int(n) = r { *n } else { 0 }).sum()),
+        Merge::Sum => Reply::Int(sum),
         Merge::Ok => Reply::Ok,
-        Merge::Concat => Reply::Array(
-            replies.into_iter().flat_map(|r| if let Reply::Array(v) = r { v } else { Vec::new() }).collect(),
-        ),
+        Merge::Concat => Reply::Array(arrays.into_iter().flatten().collect()),
         Merge::Positional => {
-            let mut out = vec![Reply::Nil; total];
-            for (r, pos) in replies.into_iter().zip(positions) {
-                if let Reply::Array(items) = r {
-                    for (item, &p) in items.into_iter().zip(pos) {
-                        out[p] = item;
-                    }
-                }
+            // Per part, its next position; a handful of parts, so each
+            // output slot asks them in turn.
+            let mut next: SmallVec<[std::slice::Iter<usize>; 4]> =
+                positions.iter().map(|p| p.iter()).collect();
+            let mut at: SmallVec<[Option<usize>; 4]> = next.iter_mut().map(|p| p.next().copied()).collect();
+            let mut out = Vec::with_capacity(total);
+            for slot in 0..total {
+                let item = (0..at.len()).find(|&j| at[j] == Some(slot)).and_then(|j| {
+                    at[j] = next[j].next().copied();
+                    arrays.get_mut(j).and_then(Iterator::next)
+                });
+                out.push(item.unwrap_or(Reply::Nil));
             }
             Reply::Array(out)
         }
@@ -439,6 +486,31 @@ mod tests {
 
     fn argv(words: &[&str]) -> Vec<Bytes> {
         words.iter().map(|w| Bytes::copy_from_slice(w.as_bytes())).collect()
+    }
+
+    #[test]
+    fn merged_replies_take_each_parts_positions_and_the_first_error() {
+        let bulk = |s: &str| Reply::Bulk(Bytes::copy_from_slice(s.as_bytes()));
+        // MGET a b c d e: a, c, d on one shard (d missing), b, e on another.
+        let parts = vec![
+            Reply::Array(vec![bulk("a"), bulk("c"), Reply::Nil]),
+            Reply::Array(vec![bulk("b"), bulk("e")]),
+        ];
+        let merged = merge_replies(Merge::Positional, parts, &[vec![0, 2, 3], vec![1, 4]], 5);
+        assert_eq!(merged, Reply::Array(vec![bulk("a"), bulk("b"), bulk("c"), Reply::Nil, bulk("e")]));
+        let sum = merge_replies(Merge::Sum, vec![Reply::Int(2), Reply::Int(3)], &[], 0);
+        assert_eq!(sum, Reply::Int(5));
+        let wrong = || Reply::error("WRONGTYPE Operation against a key holding the wrong kind of value");
+        let failed =
+            merge_replies(Merge::Sum, vec![Reply::Int(2), wrong(), Reply::error("ERR later")], &[], 0);
+        assert_eq!(failed, wrong());
+        let failed = merge_replies(
+            Merge::Positional,
+            vec![Reply::Array(vec![bulk("a")]), wrong()],
+            &[vec![0], vec![1]],
+            2,
+        );
+        assert_eq!(failed, wrong());
     }
 
     #[test]
