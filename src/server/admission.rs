@@ -212,16 +212,16 @@ impl Shard {
                     me.answer(coordinator, tag, resp);
                     me.send(to, Req::Parts { token, coordinator, hops, release });
                 }
-                None => {
-                    let mut resp = Some(resp);
-                    for to in release {
-                        match resp.take_if(|_| remote && to == coordinator) {
-                            Some(r) => me.peer.respond_then(to, tag, r, Req::Release { token }),
-                            None => me.send(to, Req::Release { token }),
-                        }
+                None if remote && release.contains(&coordinator) => {
+                    for &to in release.iter().filter(|&&to| to != coordinator) {
+                        me.send(to, Req::Release { token });
                     }
-                    if let Some(r) = resp {
-                        me.answer(coordinator, tag, r);
+                    me.peer.respond_then(coordinator, tag, resp, Req::Release { token });
+                }
+                None => {
+                    me.answer(coordinator, tag, resp);
+                    for to in release {
+                        me.send(to, Req::Release { token });
                     }
                 }
             }
