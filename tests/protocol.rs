@@ -68,6 +68,59 @@ fn command_names_in_any_spelling_within_one_pipeline() {
 }
 
 #[test]
+fn plain_get_and_set_between_every_other_kind_of_request() {
+    // GET and SET without options take a fast path where their keys are
+    // this shard's and nothing needs the command itself; everything around
+    // them here goes the general way, and all replies keep their order.
+    let s = Server::start();
+    let mut r = s.raw();
+    let (a, b) = (common::key_on_shard("a", 0, 2), common::key_on_shard("b", 1, 2));
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut buf = Vec::new();
+    let mut want = Vec::new();
+    let mut req = |args: &[&[u8]], reply: Frame| {
+        buf.extend(encode(args));
+        want.push(reply);
+    };
+    req(&[b"set", a, b"1"], Frame::simple("OK"));
+    req(&[b"SET", b, b"2"], Frame::simple("OK"));
+    req(&[b"MSET", a, b"3", b, b"4"], Frame::simple("OK"));
+    req(&[b"GET", a], Frame::bulk("3"));
+    req(&[b"Get", b], Frame::bulk("4"));
+    req(&[b"SET", a, b"5", b"XX", b"GET"], Frame::bulk("3"));
+    req(&[b"GET", a], Frame::bulk("5"));
+    req(&[b"RPUSH", b"list", b"x"], Frame::Int(1));
+    req(
+        &[b"GET", b"list"],
+        Frame::error("WRONGTYPE Operation against a key holding the wrong kind of value"),
+    );
+    req(&[b"SET", b"list", b"now a string"], Frame::simple("OK"));
+    req(&[b"GET", b"list"], Frame::bulk("now a string"));
+    req(&[b"GET", b"missing"], Frame::NilBulk);
+    req(&[b"SET", b"", b""], Frame::simple("OK"));
+    req(&[b"GET", b""], Frame::bulk(""));
+    req(&[b"SET", b"crlf", b"a\r\n$3\r\nGET\r\n"], Frame::simple("OK"));
+    req(&[b"GET", b"crlf"], Frame::bulk("a\r\n$3\r\nGET\r\n"));
+    req(&[b"GET", a, b"extra"], Frame::error("ERR wrong number of arguments for 'get' command"));
+    req(&[b"SET", a], Frame::error("ERR wrong number of arguments for 'set' command"));
+    req(&[b"MULTI"], Frame::simple("OK"));
+    req(&[b"SET", a, b"6"], Frame::simple("QUEUED"));
+    req(&[b"GET", a], Frame::simple("QUEUED"));
+    req(&[b"EXEC"], Frame::Array(vec![Frame::simple("OK"), Frame::bulk("6")]));
+    req(&[b"SET", b"t", b"v", b"PX", b"1"], Frame::simple("OK"));
+    let n = want.len();
+    let replies = pipeline(&mut r, buf, n);
+    for (i, (got, want)) in replies.iter().zip(&want).enumerate() {
+        assert_eq!(got, want, "reply {i}");
+    }
+    // An expired key is gone for a plain GET, and counted as expired.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert_eq!(r.cmd(&["GET", "t"]), Frame::NilBulk);
+    let stats = r.cmd(&["INFO", "stats"]).text();
+    assert!(stats.contains("expired_keys:1\r\n"), "{stats}");
+}
+
+#[test]
 fn pipelined_incr_replies_in_order() {
     let s = Server::start();
     let mut r = s.raw();

@@ -206,6 +206,19 @@ fn get(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     str_reply(ctx, key)
 }
 
+/// GET on a borrowed key: the connection's fast path (`Conn::fast_path`).
+pub fn get_borrowed(ctx: &mut Ctx, key: &[u8]) -> Reply {
+    str_reply(ctx, key).unwrap_or_else(Reply::from)
+}
+
+/// SET without options on borrowed arguments: the connection's fast path.
+pub fn set_borrowed(ctx: &mut Ctx, key: &[u8], val: &[u8]) -> Reply {
+    match set_generic(ctx, key, val, &Opts::default(), "set") {
+        Ok(_) => Reply::Ok,
+        Err(e) => e.into(),
+    }
+}
+
 /// SET key value [NX | XX] [GET] [EX seconds | PX milliseconds |
 /// EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]
 fn set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {

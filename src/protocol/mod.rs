@@ -8,5 +8,8 @@
 mod parse;
 mod reply;
 
-pub use parse::{Limits, ProtocolError, parse_request, parse_request_into, scan_requests};
+pub use parse::{
+    Limits, ProtocolError, Simple, SimpleRequest, parse_request, parse_request_into, scan_requests,
+    simple_request,
+};
 pub use reply::{Reply, bulk_array, encode, encode_command, format_double};

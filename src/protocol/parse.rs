@@ -67,6 +67,60 @@ pub fn parse_request_into(
     if buf[0] == b'*' { parse_multibulk(buf, limits, name, args) } else { parse_inline(buf, args) }
 }
 
+/// A request the connection serves on borrowed arguments (see
+/// `simple_request`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Simple {
+    Get,
+    Set,
+}
+
+/// A complete [`Simple`] request at the front of a buffer: where its key
+/// and value (empty for GET) lie, as (start, len), and its whole length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SimpleRequest {
+    pub op: Simple,
+    pub key: (usize, usize),
+    pub val: (usize, usize),
+    pub len: usize,
+}
+
+/// Recognizes `GET key` or `SET key value` (no options; the name in any
+/// case) in RESP, complete at the front of `buf`, with its lengths in the
+/// common form. None for anything else, which `parse_request_into` then
+/// reads with every rule and error.
+pub fn simple_request(buf: &[u8], max_bulk: usize) -> Option<SimpleRequest> {
+    let head = buf.get(..13)?;
+    let name = |a: &[u8; 3]| head[8..11].iter().zip(a).all(|(c, l)| c | 0x20 == *l);
+    let op = match &head[..8] {
+        b"*2\r\n$3\r\n" if name(b"get") => Simple::Get,
+        b"*3\r\n$3\r\n" if name(b"set") => Simple::Set,
+        _ => return None,
+    };
+    if &head[11..] != b"\r\n" {
+        return None;
+    }
+    let key = bulk_at(buf, 13, max_bulk)?;
+    let after_key = key.0 + key.1 + 2;
+    let (val, len) = match op {
+        Simple::Get => ((after_key, 0), after_key),
+        Simple::Set => {
+            let val = bulk_at(buf, after_key, max_bulk)?;
+            (val, val.0 + val.1 + 2)
+        }
+    };
+    Some(SimpleRequest { op, key, val, len })
+}
+
+/// A complete bulk string (`$len\r\n...\r\n`) at `pos`: (start, len).
+fn bulk_at(buf: &[u8], pos: usize, max_bulk: usize) -> Option<(usize, usize)> {
+    if *buf.get(pos)? != b'$' {
+        return None;
+    }
+    let (len, start) = short_len_line(buf, pos + 1)?;
+    (len <= max_bulk && buf.get(start + len..start + len + 2)? == b"\r\n").then_some((start, len))
+}
+
 /// The common length line at `pos`: up to 9 digits, no leading zero, then
 /// "\r\n". Returns the value and the index after the line; None for
 /// anything else, which `read_len_line` then reads with every rule and
@@ -322,6 +376,31 @@ fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn simple_requests_are_complete_plain_gets_and_sets_only() {
+        let req = |b: &[u8]| simple_request(b, 512);
+        let get = req(b"*2\r\n$3\r\ngEt\r\n$3\r\nkey\r\n*1\r\n").expect("a GET");
+        assert_eq!((get.op, get.key, get.len), (Simple::Get, (17, 3), 22));
+        let set = req(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\n0123456789\r\n").expect("a SET");
+        assert_eq!((set.op, set.key, set.val, set.len), (Simple::Set, (17, 1), (25, 10), 37));
+        let empty = req(b"*3\r\n$3\r\nset\r\n$0\r\n\r\n$0\r\n\r\n").expect("empty key and value");
+        assert_eq!((empty.key, empty.val, empty.len), ((17, 0), (23, 0), 25));
+        for other in [
+            &b"*3\r\n$3\r\nGET\r\n$1\r\nk\r\n$1\r\nx\r\n"[..], // GET's arity error
+            b"*2\r\n$3\r\nSET\r\n$1\r\nk\r\n",                 // SET's arity error
+            b"*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nNX\r\n",
+            b"*2\r\n$3\r\nGEX\r\n$1\r\nk\r\n",
+            b"*2\r\n$3\r\nG\x05T\r\n$1\r\nk\r\n",
+            b"*2\r\n$3\r\nGET\r\n$1\r\nk\r",    // incomplete
+            b"*2\r\n$3\r\nGET\r\n$01\r\nk\r\n", // a length Redis reads its own way
+            b"*2\r\n$3\r\nGET\r\n$1\r\nkx\r\n", // length and data disagree
+            b"*2\r\n$3\r\nGET\r\n$513\r\n",     // beyond the bulk limit
+            b"GET k\r\n",
+        ] {
+            assert_eq!(req(other), None, "{:?}", String::from_utf8_lossy(other));
+        }
+    }
 
     fn parse_all(input: &[u8]) -> Result<Vec<Vec<Bytes>>, ProtocolError> {
         let mut buf = BytesMut::from(input);

@@ -31,6 +31,7 @@
 //! ahead of running them (`prewarm`), so that their cache misses overlap.
 //! Transactions (EXEC, WATCH) are in `conn/tx.rs`.
 
+mod fast;
 mod tx;
 
 use super::admin;
@@ -38,9 +39,9 @@ use super::shard::{ClientInfo, Handled, Shard};
 use crate::commands::{CmdError, flags};
 use crate::commands::{ConnCmd, Exec, Merge, Span, lookup, unknown_command};
 use crate::mesh::{Cmd, Req, Resp};
-use crate::protocol::{Limits, Reply, encode, parse_request_into, scan_requests};
+use crate::protocol::{Limits, Reply, encode, parse_request_into, scan_requests, simple_request};
 use crate::route::{Owner, shard_of};
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use futures_lite::AsyncWriteExt;
 use glommio::net::TcpStream;
 use std::os::fd::AsRawFd;
@@ -246,23 +247,38 @@ impl Conn {
             self.prewarm(&io.rbuf);
             let mut unwarmed = PREWARM_MAX;
             loop {
-                match parse_request_into(&mut io.rbuf, &limits, self.last_name, &mut argv) {
-                    Ok(true) if argv.is_empty() => continue,
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    Err(e) => {
-                        perr = Some(e);
-                        break;
-                    }
-                }
-                if !started {
+                // GET and plain SET first try the fast path (`fast.rs`).
+                let simple = simple_request(&io.rbuf, limits.max_bulk);
+                if simple.is_some() && !started {
                     self.begin_batch();
                     started = true;
                 }
-                // The common case stays out of the async dispatch.
-                let reply = match self.run_here(&mut argv, &pipe) {
-                    Some(r) => Some(r),
-                    None => self.dispatch(&mut io, std::mem::take(&mut argv), &mut pipe).await,
+                let fast = simple.and_then(|req| Some((req.len, self.fast_path(&io.rbuf, req, &pipe)?)));
+                let reply = match fast {
+                    Some((len, reply)) => {
+                        io.rbuf.advance(len);
+                        Some(reply)
+                    }
+                    None => {
+                        match parse_request_into(&mut io.rbuf, &limits, self.last_name, &mut argv) {
+                            Ok(true) if argv.is_empty() => continue,
+                            Ok(true) => {}
+                            Ok(false) => break,
+                            Err(e) => {
+                                perr = Some(e);
+                                break;
+                            }
+                        }
+                        if !started {
+                            self.begin_batch();
+                            started = true;
+                        }
+                        // The common case stays out of the async dispatch.
+                        match self.run_here(&mut argv, &pipe) {
+                            Some(r) => Some(r),
+                            None => self.dispatch(&mut io, std::mem::take(&mut argv), &mut pipe).await,
+                        }
+                    }
                 };
                 self.answer(reply, &mut out, &mut pipe);
                 argv.clear();
