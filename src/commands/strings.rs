@@ -13,7 +13,7 @@
 use super::flags::*;
 use super::{Args, CmdError, CmdResult, CommandSpec, Ctx, Exec, Merge, Span, keys};
 use crate::keyspace::{Db, Str, Value};
-use crate::protocol::Reply;
+use crate::protocol::{Reply, encode};
 use crate::util::{human_double, i64_bytes, parse_f64, parse_i64};
 use bytes::{Bytes, BytesMut};
 
@@ -209,6 +209,17 @@ fn get(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// GET on a borrowed key: the connection's fast path (`Conn::fast_path`).
 pub fn get_borrowed(ctx: &mut Ctx, key: &[u8]) -> Reply {
     str_reply(ctx, key).unwrap_or_else(Reply::from)
+}
+
+/// GET on a borrowed key, its reply encoded straight into `out`: a string
+/// goes from the keyspace to the output buffer without a `Reply` between.
+pub fn get_into(ctx: &mut Ctx, key: &[u8], out: &mut BytesMut, resp3: bool) {
+    match ctx.lookup_read(key) {
+        Some(Value::Str(s)) => crate::protocol::put_bulk(out, s.as_bytes()),
+        None => encode(out, &Reply::Nil, resp3),
+        #[allow(unreachable_patterns)]
+        Some(_) => encode(out, &CmdError::WrongType.into(), resp3),
+    }
 }
 
 /// SET without options on borrowed arguments: the connection's fast path.

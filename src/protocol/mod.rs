@@ -12,4 +12,4 @@ pub use parse::{
     Limits, ProtocolError, Simple, SimpleRequest, parse_request, parse_request_into, scan_requests,
     simple_request,
 };
-pub use reply::{Reply, bulk_array, encode, encode_command, format_double};
+pub use reply::{Reply, bulk_array, encode, encode_command, format_double, put_bulk};

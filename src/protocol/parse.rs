@@ -89,6 +89,7 @@ pub struct SimpleRequest {
 /// case) in RESP, complete at the front of `buf`, with its lengths in the
 /// common form. None for anything else, which `parse_request_into` then
 /// reads with every rule and error.
+#[inline]
 pub fn simple_request(buf: &[u8], max_bulk: usize) -> Option<SimpleRequest> {
     let head = buf.get(..13)?;
     let name = |a: &[u8; 3]| head[8..11].iter().zip(a).all(|(c, l)| c | 0x20 == *l);
@@ -113,6 +114,7 @@ pub fn simple_request(buf: &[u8], max_bulk: usize) -> Option<SimpleRequest> {
 }
 
 /// A complete bulk string (`$len\r\n...\r\n`) at `pos`: (start, len).
+#[inline]
 fn bulk_at(buf: &[u8], pos: usize, max_bulk: usize) -> Option<(usize, usize)> {
     if *buf.get(pos)? != b'$' {
         return None;

@@ -99,7 +99,8 @@ fn put_len(out: &mut BytesMut, prefix: u8, n: usize) {
     out.put_slice(b"\r\n");
 }
 
-fn put_bulk(out: &mut BytesMut, b: &[u8]) {
+/// Appends `b` as a bulk string.
+pub fn put_bulk(out: &mut BytesMut, b: &[u8]) {
     put_len(out, b'$', b.len());
     out.put_slice(b);
     out.put_slice(b"\r\n");

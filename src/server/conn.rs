@@ -248,42 +248,42 @@ impl Conn {
             let mut unwarmed = PREWARM_MAX;
             loop {
                 // GET and plain SET first try the fast path (`fast.rs`).
-                let simple = simple_request(&io.rbuf, limits.max_bulk);
-                if simple.is_some() && !started {
-                    self.begin_batch();
-                    started = true;
-                }
-                let fast = simple.and_then(|req| Some((req.len, self.fast_path(&io.rbuf, req, &pipe)?)));
-                let reply = match fast {
-                    Some((len, reply)) => {
-                        io.rbuf.advance(len);
-                        Some(reply)
-                    }
-                    None => {
-                        match parse_request_into(&mut io.rbuf, &limits, self.last_name, &mut argv) {
-                            Ok(true) if argv.is_empty() => continue,
-                            Ok(true) => {}
-                            Ok(false) => break,
-                            Err(e) => {
-                                perr = Some(e);
-                                break;
-                            }
-                        }
+                let fast = match simple_request(&io.rbuf, limits.max_bulk) {
+                    Some(req) => {
                         if !started {
                             self.begin_batch();
                             started = true;
                         }
-                        // The common case stays out of the async dispatch.
-                        match self.run_here(&mut argv, &pipe) {
-                            Some(r) => Some(r),
-                            None => self.dispatch(&mut io, std::mem::take(&mut argv), &mut pipe).await,
+                        self.fast_path(&io.rbuf, req, &mut out, &mut pipe).then_some(req.len)
+                    }
+                    None => None,
+                };
+                if let Some(len) = fast {
+                    io.rbuf.advance(len);
+                } else {
+                    match parse_request_into(&mut io.rbuf, &limits, self.last_name, &mut argv) {
+                        Ok(true) if argv.is_empty() => continue,
+                        Ok(true) => {}
+                        Ok(false) => break,
+                        Err(e) => {
+                            perr = Some(e);
+                            break;
                         }
                     }
-                };
-                self.answer(reply, &mut out, &mut pipe);
-                argv.clear();
-                if self.close {
-                    break;
+                    if !started {
+                        self.begin_batch();
+                        started = true;
+                    }
+                    // The common case stays out of the async dispatch.
+                    let reply = match self.run_here(&mut argv, &pipe) {
+                        Some(r) => Some(r),
+                        None => self.dispatch(&mut io, std::mem::take(&mut argv), &mut pipe).await,
+                    };
+                    self.answer(reply, &mut out, &mut pipe);
+                    argv.clear();
+                    if self.close {
+                        break;
+                    }
                 }
                 // A long pipeline: look the next stretch up too.
                 unwarmed -= 1;
