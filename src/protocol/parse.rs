@@ -404,6 +404,60 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_simple_request_is_what_the_full_parser_reads() {
+        // Mutated GET/SET frames: wherever `simple_request` takes one, the
+        // full parser must read the same arguments, consuming as much.
+        let bases: [&[u8]; 3] = [
+            b"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n*1\r\n$4\r\nPING\r\n",
+            b"*3\r\n$3\r\nset\r\n$1\r\nk\r\n$12\r\nhello\r\nworld\r\n",
+            b"*3\r\n$3\r\nSeT\r\n$0\r\n\r\n$2\r\n10\r\n",
+        ];
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            (rng % n as u64) as usize
+        };
+        let (mut taken, mut declined) = (0, 0);
+        for round in 0..20_000 {
+            let mut frame = bases[round % bases.len()].to_vec();
+            for _ in 0..next(3) {
+                if frame.is_empty() {
+                    break;
+                }
+                let at = next(frame.len());
+                match next(4) {
+                    0 => frame[at] = b"0123456789$*\r\nxGgEeTtSs"[next(23)],
+                    1 => frame.truncate(at),
+                    2 => frame.insert(at, b"0123456789\r\n$"[next(13)]),
+                    _ => {
+                        frame.remove(at);
+                    }
+                }
+            }
+            let limits = Limits { max_bulk: 11, ..Limits::default() };
+            let Some(req) = simple_request(&frame, limits.max_bulk) else {
+                declined += 1;
+                continue;
+            };
+            taken += 1;
+            let mut buf = BytesMut::from(&frame[..]);
+            let mut args = Vec::new();
+            let parsed = parse_request_into(&mut buf, &limits, b"", &mut args);
+            assert_eq!(parsed, Ok(true), "{:?}", String::from_utf8_lossy(&frame));
+            let span = |(start, len): (usize, usize)| &frame[start..start + len];
+            let mut want = vec![&frame[8..11], span(req.key)];
+            if req.op == Simple::Set {
+                want.push(span(req.val));
+            }
+            assert_eq!(args.iter().map(|a| &a[..]).collect::<Vec<_>>(), want);
+            assert_eq!(frame.len() - buf.len(), req.len, "{:?}", String::from_utf8_lossy(&frame));
+        }
+        assert!(taken > 1000 && declined > 1000, "taken {taken}, declined {declined}");
+    }
+
     fn parse_all(input: &[u8]) -> Result<Vec<Vec<Bytes>>, ProtocolError> {
         let mut buf = BytesMut::from(input);
         let mut out = Vec::new();
