@@ -68,37 +68,62 @@ pub async fn run(shard: &Rc<Shard>, db: u8, spec: &'static CommandSpec, argv: Ve
 /// Splits `argv` by owning shard (`routes`, one per key), keeping
 /// `step - 1` arguments after each key; shares in ascending shard order.
 /// Every share but the last shard's holds its keys, and gets their locks.
-/// The arguments are moved out (`argv` keeps only the command name);
-/// `rebuild` puts them back together. A handful of shards at most, so a
-/// vector searched linearly, with room for every key reserved up front.
-fn shares(shard: &Shard, spec: &CommandSpec, argv: &mut [Bytes], routes: &[Route]) -> Vec<(usize, Share)> {
+/// The arguments are moved, not copied: this shard's share keeps `argv`
+/// itself, compacted in place (its arguments stay in this core's cache and
+/// it needs no allocation), the others get new vectors; `argv` is left
+/// empty. `rebuild` puts them back together. A handful of shards at most,
+/// so a vector searched linearly, with room for every key reserved up front.
+fn shares(shard: &Shard, spec: &CommandSpec, argv: &mut Vec<Bytes>, routes: &[Route]) -> Vec<(usize, Share)> {
     let step = spec.step.max(1) as usize;
     let nkeys = routes.len();
     let last = routes.iter().map(|r| r.0).max().unwrap_or(0);
     let placed =
         matches!(spec.span, Span::Split(Merge::Positional)) || (spec.is_write() && shard.streaming.get());
+    let new_share = |s: usize, argv: Vec<Bytes>| Share {
+        argv,
+        locks: Vec::with_capacity(if s != last { nkeys } else { 0 }),
+        positions: Vec::with_capacity(if placed { nkeys } else { 0 }),
+    };
     let mut shares: Vec<(usize, Share)> = Vec::with_capacity(2);
-    for ((pos, i), &(s, lock)) in spec.key_indexes(argv.len()).enumerate().zip(routes) {
+    // This shard's arguments move down to `kept`, never past one not yet read.
+    let mut kept = 1;
+    let len = argv.len();
+    for ((pos, i), &(s, lock)) in spec.key_indexes(len).enumerate().zip(routes) {
         let at = match shares.iter().position(|(o, _)| *o == s) {
             Some(at) => at,
+            None if s == shard.id => {
+                shares.push((s, new_share(s, Vec::new())));
+                shares.len() - 1
+            }
             None => {
                 let mut argv1 = Vec::with_capacity(1 + nkeys * step);
                 argv1.push(argv[0].clone());
-                let locks = Vec::with_capacity(if s != last { nkeys } else { 0 });
-                let positions = Vec::with_capacity(if placed { nkeys } else { 0 });
-                shares.push((s, Share { argv: argv1, locks, positions }));
+                shares.push((s, new_share(s, argv1)));
                 shares.len() - 1
             }
         };
+        let end = (i + step).min(len);
         let share = &mut shares[at].1;
-        let end = (i + step).min(argv.len());
-        share.argv.extend(argv[i..end].iter_mut().map(std::mem::take));
+        if s == shard.id {
+            for k in i..end {
+                argv.swap(kept, k);
+                kept += 1;
+            }
+        } else {
+            share.argv.extend(argv[i..end].iter_mut().map(std::mem::take));
+        }
         if s != last {
             share.locks.push(lock);
         }
         if placed {
             share.positions.push(pos);
         }
+    }
+    if let Some((_, mine)) = shares.iter_mut().find(|(s, _)| *s == shard.id) {
+        argv.truncate(kept);
+        mine.argv = std::mem::take(argv);
+    } else {
+        argv.clear();
     }
     shares.sort_unstable_by_key(|(s, _)| *s);
     shares
@@ -151,9 +176,12 @@ pub async fn split(shard: &Rc<Shard>, mut cmds: Vec<Cmd>, routes: &[Route]) -> V
     // Per command: the shards it touches, ascending, with its key positions.
     let mut plans: Vec<Plan> = Vec::with_capacity(cmds.len());
     let mut routes = routes;
+    // Per command, its number of keys (its arguments move into the shares).
+    let mut totals = Vec::with_capacity(cmds.len());
     for c in &mut cmds {
         let (mine, rest) = routes.split_at(c.spec.key_indexes(c.argv.len()).len());
         routes = rest;
+        totals.push(mine.len());
         let shares = shares(shard, c.spec, &mut c.argv, mine);
         let last = shares.last().expect("a split command has keys").0;
         let mut plan = SmallVec::new();
@@ -198,9 +226,8 @@ pub async fn split(shard: &Rc<Shard>, mut cmds: Vec<Cmd>, routes: &[Route]) -> V
         answers[s] = got.into_iter();
     }
     let mut out = Vec::with_capacity(cmds.len());
-    for (c, plan) in cmds.into_iter().zip(plans) {
+    for ((c, plan), total_keys) in cmds.into_iter().zip(plans).zip(totals) {
         let Span::Split(merge) = c.spec.span else { unreachable!("split() takes split commands") };
-        let total_keys = c.spec.key_indexes(c.argv.len()).len();
         let mut replies: SmallVec<[Reply; 4]> = SmallVec::new();
         let mut positions: SmallVec<[Vec<usize>; 4]> = SmallVec::new();
         let mut argvs: SmallVec<[Vec<Bytes>; 4]> = SmallVec::new();
