@@ -13,7 +13,9 @@
 //! here, runs synchronously on arguments parsed into one vector the
 //! connection reuses, and its reply is encoded into the output at once
 //! when no earlier reply of the batch is still awaited. Everything else
-//! goes through the async `dispatch`.
+//! goes through the async `dispatch`. Shorter still (`conn/fast.rs`): GET
+//! and SET without options run on their arguments where they lie in the
+//! read buffer, before any vector is filled, when nothing needs the command.
 //!
 //! Within one pipeline, commands for different shards run concurrently: each
 //! key sees this client's commands in order, but another client may observe
