@@ -4,9 +4,9 @@
 //! `cargo bench --bench protocol`; throughput is reported in bytes so runs
 //! with different batch shapes compare.
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use ringkv::protocol::{Limits, Reply, encode, parse_request};
+use ringkv::protocol::{Limits, Reply, encode, parse_request, simple_request};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -49,6 +49,28 @@ fn parse(c: &mut Criterion) {
             b.iter_batched(|| batch.clone(), |buf| parse_all(buf, &limits), BatchSize::SmallInput)
         });
     }
+    // The fast path's reading of the same SETs: recognized in place, no
+    // argument split off the buffer (`simple_request`, `conn/fast.rs`).
+    let batch = pipelined_sets(100, b"xxx");
+    g.throughput(Throughput::Bytes(batch.len() as u64));
+    g.bench_function("100 SET 3B pipelined, in place", |b| {
+        b.iter_batched(
+            || batch.clone(),
+            |mut buf| {
+                let mut n = 0;
+                while let Some(req) = simple_request(&buf, limits.max_bulk) {
+                    black_box((
+                        &buf[req.key.0..req.key.0 + req.key.1],
+                        &buf[req.val.0..req.val.0 + req.val.1],
+                    ));
+                    buf.advance(req.len);
+                    n += 1;
+                }
+                n
+            },
+            BatchSize::SmallInput,
+        )
+    });
     // Inline commands (PING_INLINE in redis-benchmark).
     let inline = BytesMut::from(&b"PING\r\n".repeat(100)[..]);
     g.throughput(Throughput::Bytes(inline.len() as u64));
