@@ -13,9 +13,10 @@
 //! here, runs synchronously on arguments parsed into one vector the
 //! connection reuses, and its reply is encoded into the output at once
 //! when no earlier reply of the batch is still awaited. Everything else
-//! goes through the async `dispatch`. Shorter still (`conn/fast.rs`): GET
-//! and SET without options run on their arguments where they lie in the
-//! read buffer, before any vector is filled, when nothing needs the command.
+//! goes through the async `dispatch`. Shorter still, GET and SET without
+//! options run on their arguments where they lie in the read buffer,
+//! before any vector is filled, when nothing needs the command. Both short
+//! ways are in `conn/fast.rs`.
 //!
 //! Within one pipeline, commands for different shards run concurrently: each
 //! key sees this client's commands in order, but another client may observe
@@ -542,54 +543,6 @@ impl Conn {
         if n > 1 {
             db.warm(keys[..n].iter().copied());
         }
-    }
-
-    /// The common case without a detour through `dispatch`: PING, or a
-    /// command whose keys all live on this shard, outside MULTI, with no key held
-    /// by a multi-shard operation, runs here and now on the borrowed
-    /// arguments (the vector goes back to the connection for the next
-    /// request). None leaves the request untouched for `dispatch`, which
-    /// handles every other case and every error.
-    fn run_here(&mut self, argv: &mut Vec<Bytes>, p: &Pipeline) -> Option<Reply> {
-        let spec = self.lookup_cached(&argv[0])?;
-        if !spec.arity_ok(argv.len()) || self.multi.is_some() || !self.authed {
-            return None;
-        }
-        let shard = &self.shard;
-        let ping = matches!(spec.exec, Exec::Conn(ConnCmd::Ping));
-        if !ping {
-            if !matches!(spec.exec, Exec::Shard(_))
-                || spec.flags & flags::BLOCKING != 0
-                || !p.splits.is_empty()
-                || (spec.is_write() && shard.replica.get())
-            {
-                return None;
-            }
-            // One shard owns every key: no need to look at them.
-            if shard.nshards > 1 {
-                match crate::route::owner(argv, spec.keys_in(argv), shard.nshards) {
-                    Owner::None => {}
-                    Owner::One(s) if s == shard.id => {}
-                    _ => return None,
-                }
-            }
-            if !shard.admits_all() {
-                return None;
-            }
-        }
-        let c = &shard.counters;
-        c.commands_processed.set(c.commands_processed.get() + 1);
-        self.info.last_cmd.set(spec.name);
-        if self.info.last_sub.borrow().is_some() {
-            *self.info.last_sub.borrow_mut() = None;
-        }
-        if ping {
-            return Some(admin::ping(argv).unwrap_or_else(Reply::from));
-        }
-        let cmd = Cmd { db: self.db, spec, argv: std::mem::take(argv) };
-        let reply = shard.run_now(&cmd);
-        *argv = cmd.argv;
-        Some(reply)
     }
 
     /// Sends every outbox, then runs the split group, and fills in the

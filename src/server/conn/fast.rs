@@ -1,5 +1,7 @@
-//! The fast path: GET, and SET without options, on this shard's keys, run
-//! on their arguments where they lie in the read buffer.
+//! The short ways a request runs on the connection's own task, without
+//! `dispatch`: `run_here` for a command of this shard's keys on its parsed
+//! arguments, and, shorter still, the fast path for GET, and SET without
+//! options, on their arguments where they lie in the read buffer.
 //!
 //! The general path splits every argument off the buffer as a `Bytes`,
 //! an atomic increment and decrement of the buffer's reference count each,
@@ -13,14 +15,82 @@
 //! are still there for.
 
 use super::{Conn, Pipeline};
-use crate::commands::{Ctx, strings};
-use crate::protocol::{Simple, SimpleRequest};
-use crate::route::shard_of;
+use crate::commands::{ConnCmd, Ctx, Exec, flags, strings};
+use crate::mesh::Cmd;
+use crate::protocol::{Reply, Simple, SimpleRequest};
+use crate::route::{Owner, shard_of};
+use crate::server::admin;
 use crate::server::shard::Shard;
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use std::rc::Rc;
 
 impl Conn {
+    /// The common case without a detour through `dispatch`: PING, or a
+    /// command whose keys all live on this shard, outside MULTI, with no key held
+    /// by a multi-shard operation, runs here and now on the borrowed
+    /// arguments (the vector goes back to the connection for the next
+    /// request). None leaves the request untouched for `dispatch`, which
+    /// handles every other case and every error.
+    pub(super) fn run_here(&mut self, argv: &mut Vec<Bytes>, p: &Pipeline) -> Option<Reply> {
+        let spec = self.lookup_cached(&argv[0])?;
+        if !spec.arity_ok(argv.len()) {
+            return None;
+        }
+        let shard = &self.shard;
+        let ping = matches!(spec.exec, Exec::Conn(ConnCmd::Ping));
+        if ping {
+            if self.multi.is_some() || !self.authed {
+                return None;
+            }
+        } else {
+            if !matches!(spec.exec, Exec::Shard(_))
+                || spec.flags & flags::BLOCKING != 0
+                || !self.may_run_here(p, spec.is_write())
+            {
+                return None;
+            }
+            // One shard owns every key: no need to look at them.
+            if shard.nshards > 1 {
+                match crate::route::owner(argv, spec.keys_in(argv), shard.nshards) {
+                    Owner::None => {}
+                    Owner::One(s) if s == shard.id => {}
+                    _ => return None,
+                }
+            }
+        }
+        self.count_command(spec.name);
+        if ping {
+            return Some(admin::ping(argv).unwrap_or_else(Reply::from));
+        }
+        let cmd = Cmd { db: self.db, spec, argv: std::mem::take(argv) };
+        let reply = shard.run_now(&cmd);
+        *argv = cmd.argv;
+        Some(reply)
+    }
+
+    /// Whether a command of this shard's keys may run at once, on the
+    /// connection's task: outside MULTI, authenticated, behind no split
+    /// group of the batch, not a write on a replica, and with no key held
+    /// or waited for by a multi-shard operation.
+    fn may_run_here(&self, p: &Pipeline, write: bool) -> bool {
+        self.multi.is_none()
+            && self.authed
+            && p.splits.is_empty()
+            && !(write && self.shard.replica.get())
+            && self.shard.admits_all()
+    }
+
+    /// Counts a command run on the short ways (`run_here`, the fast path)
+    /// for INFO and CLIENT LIST.
+    fn count_command(&self, name: &'static str) {
+        let c = &self.shard.counters;
+        c.commands_processed.set(c.commands_processed.get() + 1);
+        self.info.last_cmd.set(name);
+        if self.info.last_sub.borrow().is_some() {
+            *self.info.last_sub.borrow_mut() = None;
+        }
+    }
+
     /// Runs `req`, which lies at the front of `buf`, and answers it (into
     /// `out`, or in order behind replies still awaited); false leaves it to
     /// the general path, untouched.
@@ -31,15 +101,12 @@ impl Conn {
         out: &mut BytesMut,
         p: &mut Pipeline,
     ) -> bool {
-        if self.multi.is_some() || !self.authed || !p.splits.is_empty() {
+        if !self.may_run_here(p, req.op == Simple::Set) {
             return false;
         }
         let shard = &self.shard;
         let key = &buf[req.key.0..req.key.0 + req.key.1];
         if shard.nshards > 1 && shard_of(key, shard.nshards) != shard.id {
-            return false;
-        }
-        if req.op == Simple::Set && shard.replica.get() {
             return false;
         }
         let val = &buf[req.val.0..req.val.0 + req.val.1];
@@ -55,15 +122,10 @@ impl Conn {
             Simple::Set => Some(strings::set_borrowed(ctx, key, val)),
         });
         let Some(reply) = ran else { return false };
-        let c = &shard.counters;
-        c.commands_processed.set(c.commands_processed.get() + 1);
-        self.info.last_cmd.set(match req.op {
+        self.count_command(match req.op {
             Simple::Get => "get",
             Simple::Set => "set",
         });
-        if self.info.last_sub.borrow().is_some() {
-            *self.info.last_sub.borrow_mut() = None;
-        }
         if let Some(r) = reply {
             self.answer(Some(r), out, p);
         }
@@ -73,14 +135,11 @@ impl Conn {
 
 impl Shard {
     /// Runs `f` on a context for `db` as `run_now` would run GET or plain
-    /// SET; None, without running it, while anything needs the command
-    /// itself (see the module comment).
+    /// SET (key locks were checked with `may_run_here`); None, without
+    /// running it, while anything else needs the command itself (see the
+    /// module comment).
     fn run_borrowed<R>(self: &Rc<Self>, db: u8, f: impl FnOnce(&mut Ctx) -> R) -> Option<R> {
-        if !self.admits_all()
-            || self.streaming.get()
-            || self.snapshot.borrow().is_some()
-            || !self.watches.borrow().is_empty()
-        {
+        if self.streaming.get() || self.snapshot.borrow().is_some() || !self.watches.borrow().is_empty() {
             return None;
         }
         let (max_bulk, enc) = {
