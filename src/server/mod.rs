@@ -224,7 +224,7 @@ async fn shard_main(
     let replica = cfg.replicaof.is_some();
     let peer = crate::mesh::Peer::new(senders, id, &dir).await;
     let readiness = readiness::Readiness::new().map_err(|e| format!("shard {id}: epoll: {e}"))?;
-    glommio::set_park_hook(readiness.clone());
+    glommio::spawn_local(readiness.clone().run()).detach();
     let shard = Rc::new(Shard::new(id, cfg, peer, stop_tx, run_id, seq, readiness));
     shard.replica.set(replica);
     for (_peer, rx) in receivers.streams() {

@@ -1,23 +1,20 @@
 //! Read readiness of a shard's client sockets: one edge-triggered epoll set
-//! per shard, which the shard's executor polls once per pass of its loop and
-//! sleeps on, as Redis's event loop does (a `glommio::ParkHook`).
+//! per shard, itself polled through the shard's io_uring ring.
 //!
 //! glommio's own socket read arms a one-shot io_uring poll on the socket
 //! after every short read: a submission, a wait-queue entry, task work and
 //! a completion per read batch and client. Here each client socket is
-//! registered once (`EPOLLIN | EPOLLRDHUP | EPOLLET`), and one `epoll_wait`
-//! hands out every socket that got data since the last one. The executor's
-//! ring is not involved: it wakes a sleeping shard through the same wait
-//! (its completions arrive as task work, which interrupts `epoll_wait`; its
-//! fds are in the set too). Writes still go through glommio (`send` first,
-//! a poll only when the socket buffer is full).
+//! registered once (`EPOLLIN | EPOLLRDHUP | EPOLLET`); the ring polls only
+//! the epoll fd, and one `epoll_wait` hands out every socket that got data
+//! since the last one, as Redis's event loop does. Writes still go through
+//! glommio (`send` first, a poll only when the socket buffer is full).
 //!
 //! Edge-triggered, because a client that is busy (parked on a blocking
 //! command, or waiting on another shard) may leave data unread: with level
-//! triggering every `epoll_wait` would report it again and a shard would
-//! never sleep. Every arrival after a short read raises an edge, which marks
-//! the slot ready whether or not its task is waiting yet, so no wake-up is
-//! lost; a hang-up marks it closed for good.
+//! triggering the epoll fd would stay readable and the shard would spin.
+//! Every arrival after a short read raises an edge, which marks the slot
+//! ready whether or not its task is waiting yet, so no wake-up is lost; a
+//! hang-up marks it closed for good.
 
 use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
@@ -28,9 +25,6 @@ use std::task::{Poll, Waker};
 
 /// Events taken per `epoll_wait`; more are taken by calling it again.
 const BATCH: usize = 256;
-
-/// The tag of the executor's ring fds in the set (slots are indexes).
-const WAKE: u64 = u64::MAX;
 
 #[derive(Default)]
 struct Slot {
@@ -47,9 +41,6 @@ pub struct Readiness {
     epfd: OwnedFd,
     slots: RefCell<Vec<Slot>>,
     free: RefCell<Vec<usize>>,
-    events: RefCell<Vec<libc::epoll_event>>,
-    /// The executor's ring fds are in the set (added at its first park).
-    wake_fds_added: Cell<bool>,
 }
 
 impl Readiness {
@@ -61,13 +52,7 @@ impl Readiness {
         }
         // SAFETY: `fd` is a fresh descriptor nobody else owns.
         let epfd = unsafe { OwnedFd::from_raw_fd(fd) };
-        Ok(Rc::new(Readiness {
-            epfd,
-            slots: RefCell::default(),
-            free: RefCell::default(),
-            events: RefCell::new(vec![libc::epoll_event { events: 0, u64: 0 }; BATCH]),
-            wake_fds_added: Cell::new(false),
-        }))
+        Ok(Rc::new(Readiness { epfd, slots: RefCell::default(), free: RefCell::default() }))
     }
 
     /// Registers a socket; reads on it go through the returned value, which
@@ -93,68 +78,40 @@ impl Readiness {
         }
         Ok(Registration { set: self.clone(), fd, slot, drained: Cell::new(false) })
     }
-}
 
-impl Readiness {
-    /// One `epoll_wait` (more while they come back full): marks and wakes
-    /// every socket that reported data. Returns how many tasks it woke.
-    fn take_events(&self, timeout_ms: i32) -> usize {
-        let mut events = self.events.borrow_mut();
-        let mut woke = 0;
-        let mut timeout = timeout_ms;
+    /// The shard's poller task: waits for the epoll fd on the ring, then
+    /// marks and wakes every socket that reported data.
+    pub async fn run(self: Rc<Self>) {
+        let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; BATCH];
         loop {
-            // SAFETY: `events` has room for BATCH entries.
-            let n = unsafe {
-                libc::epoll_wait(self.epfd.as_raw_fd(), events.as_mut_ptr(), BATCH as i32, timeout)
-            };
-            // Nothing, or interrupted (`EINTR`: the executor has completions).
-            if n <= 0 {
-                return woke;
+            if let Err(e) = glommio::io::poll_readable(self.epfd.as_raw_fd()).await {
+                tracing::error!("epoll poll failed: {e}");
+                glommio::timer::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
             }
-            timeout = 0;
-            let mut slots = self.slots.borrow_mut();
-            for ev in &events[..n as usize] {
-                if ev.u64 == WAKE {
-                    continue;
+            loop {
+                // SAFETY: `events` has room for BATCH entries; timeout 0.
+                let n =
+                    unsafe { libc::epoll_wait(self.epfd.as_raw_fd(), events.as_mut_ptr(), BATCH as i32, 0) };
+                if n <= 0 {
+                    break;
                 }
-                if let Some(s) = slots.get_mut(ev.u64 as usize) {
-                    s.ready = true;
-                    s.closed |= ev.events & (libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR) as u32 != 0;
-                    if let Some(w) = s.waker.take() {
-                        w.wake();
-                        woke += 1;
+                let mut slots = self.slots.borrow_mut();
+                for ev in &events[..n as usize] {
+                    if let Some(s) = slots.get_mut(ev.u64 as usize) {
+                        s.ready = true;
+                        s.closed |=
+                            ev.events & (libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR) as u32 != 0;
+                        if let Some(w) = s.waker.take() {
+                            w.wake();
+                        }
                     }
                 }
-            }
-            if (n as usize) < BATCH {
-                return woke;
-            }
-        }
-    }
-}
-
-/// The shard's executor polls the set once per pass of its loop and sleeps
-/// in `epoll_wait` on it, as Redis's event loop does: nothing goes through
-/// the ring to learn that a client sent data.
-impl glommio::ParkHook for Readiness {
-    fn poll(&self) -> usize {
-        self.take_events(0)
-    }
-
-    fn park(&self, wake_fds: &[RawFd]) {
-        if !self.wake_fds_added.replace(true) {
-            for &fd in wake_fds {
-                let mut ev = libc::epoll_event { events: (libc::EPOLLIN | libc::EPOLLET) as u32, u64: WAKE };
-                // SAFETY: valid epoll fd and ring fd; `ev` outlives the call.
-                if unsafe { libc::epoll_ctl(self.epfd.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut ev) } < 0 {
-                    tracing::error!(
-                        "epoll: cannot watch the executor's ring: {}",
-                        io::Error::last_os_error()
-                    );
+                if (n as usize) < BATCH {
+                    break;
                 }
             }
         }
-        self.take_events(-1);
     }
 }
 

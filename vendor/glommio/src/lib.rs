@@ -457,7 +457,6 @@ pub use crate::{
     sys::hardware_topology::CpuLocation,
 };
 pub use enclose::enclose;
-pub use parking::{set_park_hook, ParkHook};
 pub use scopeguard::defer;
 use sketches_ddsketch::DDSketch;
 use std::{

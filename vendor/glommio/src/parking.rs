@@ -81,25 +81,6 @@ impl fmt::Debug for Parker {
 }
 struct Inner {}
 
-/// (ringkv addition) Readiness an executor polls itself instead of through
-/// its ring, as an event loop calls `epoll_wait`: `poll` once per pass of the
-/// executor loop that goes on to run tasks, `park` to sleep. Set with
-/// [`set_park_hook`].
-pub trait ParkHook {
-    /// Wakes the tasks whose events arrived, without blocking; returns how
-    /// many it woke.
-    fn poll(&self) -> usize;
-    /// Blocks until some of its events arrive (and wakes their tasks), one
-    /// of `wake_fds` (the executor's rings) becomes readable, or the wait is
-    /// interrupted (`EINTR`: the kernel holds completions for this thread).
-    fn park(&self, wake_fds: &[std::os::unix::io::RawFd]);
-}
-
-/// Installs `hook` on the current executor (replacing any earlier one).
-pub fn set_park_hook(hook: Rc<dyn ParkHook>) {
-    crate::executor().reactor().sys.set_park_hook(hook);
-}
-
 impl Inner {
     fn park(&self, timeout: impl Fn() -> Option<Duration>) -> io::Result<bool> {
         crate::executor().reactor().react(timeout)

@@ -173,6 +173,14 @@ pub use self::{
 };
 pub use crate::sys::DmaBuffer;
 
+/// Waits until `fd` is readable, with one io_uring poll on the executor's
+/// ring. (ringkv addition: a shard polls its epoll set of client sockets
+/// through this, instead of one poll per socket and read.)
+pub async fn poll_readable(fd: std::os::unix::io::RawFd) -> std::io::Result<()> {
+    let source = crate::executor().reactor().poll_read_ready(fd);
+    source.collect_rw().await.map(|_| ())
+}
+
 #[cfg(test)]
 mod test {
     use super::*;

@@ -1232,8 +1232,6 @@ pub(crate) struct Reactor {
     poll_ring: RefCell<PollRing>,
 
     latency_preemption_timeout_src: Cell<Option<Source>>,
-    /// (ringkv) When the armed latency timer fires.
-    latency_timer_deadline: Cell<Option<Instant>>,
     throughput_preemption_timeout_src: Cell<Option<Source>>,
 
     link_fd: RawFd,
@@ -1250,9 +1248,6 @@ pub(crate) struct Reactor {
     blocking_thread: BlockingThreadPool,
 
     rings_depth: usize,
-
-    /// (ringkv) Readiness the executor polls itself, see `crate::ParkHook`.
-    park_hook: RefCell<Option<Rc<dyn crate::ParkHook>>>,
 }
 
 pub(crate) fn common_flags() -> PollFlags {
@@ -1368,7 +1363,6 @@ impl Reactor {
             latency_ring: RefCell::new(latency_ring),
             poll_ring: RefCell::new(poll_ring),
             latency_preemption_timeout_src: Cell::new(None),
-            latency_timer_deadline: Cell::new(None),
             throughput_preemption_timeout_src: Cell::new(None),
             blocking_thread,
             link_fd,
@@ -1376,12 +1370,7 @@ impl Reactor {
             eventfd_src,
             source_map,
             rings_depth: ring_depth,
-            park_hook: RefCell::new(None),
         })
-    }
-
-    pub(crate) fn set_park_hook(&self, hook: Rc<dyn crate::ParkHook>) {
-        *self.park_hook.borrow_mut() = Some(hook);
     }
 
     pub(crate) fn id(&self) -> usize {
@@ -1835,22 +1824,21 @@ impl Reactor {
         // consume all events from the rings
         consume_rings!(into &mut woke; lat_ring, poll_ring, main_ring);
 
-        // (ringkv) A pass that goes on to run tasks polls the hook's
-        // readiness itself, without blocking; a park blocks in the hook.
-        let park_hook = self.park_hook.borrow().clone();
-        if let Some(hook) = &park_hook {
-            if preempt_timer().is_some() {
-                woke += hook.poll();
-            }
+        // (ringkv change: a preemption timer that has not fired yet stays
+        // armed from one pass to the next instead of being cancelled and
+        // armed again on every pass: that took three io_uring_enter calls a
+        // pass, 11% of a shard's CPU at `redis-benchmark -P 1`. The
+        // latency timer then fires up to one period early, which only
+        // brings the next I/O poll forward.)
+        //
+        // Before sleeping, the latency timer is cancelled, otherwise we'll
+        // wake up when it expires.
+        let latency_timer = self.latency_preemption_timeout_src.take();
+        if preempt_timer().is_some() && latency_timer.as_ref().is_some_and(|t| t.result().is_none()) {
+            self.latency_preemption_timeout_src.set(latency_timer);
+        } else {
+            drop(latency_timer);
         }
-
-        // (ringkv change: the latency timer, which either preempts a pass or
-        // wakes a sleeping executor for a user timer, stays armed from one
-        // pass to the next and across sleeps while it fires early enough
-        // for both, see `latency_timer_within`. glommio cancelled and armed
-        // it again on every pass and every sleep, one or two io_uring_enter
-        // calls each: 11% of a shard's CPU at `redis-benchmark -P 1`. A
-        // sleep may now end when a preemption timer fires, once.)
 
         // Schedule the throughput-based timeout immediately: it won't matter if we end
         // up sleeping.
@@ -1883,9 +1871,9 @@ impl Reactor {
             // We are about to go to sleep. It's ok to sleep, but if there
             // is a timer set, we need to make sure we wake up to handle it.
             if let Some(dur) = user_timer {
-                if self.latency_timer_within(&mut lat_ring, dur) {
-                    assert!(flush_rings!(lat_ring)? > 0);
-                }
+                self.latency_preemption_timeout_src
+                    .set(Some(lat_ring.prepare_latency_preemption_timer(dur)));
+                assert!(flush_rings!(lat_ring)? > 0);
             }
             // From this moment on the remote executors are aware that we are sleeping
             // We have to sweep the remote channels function once more because since
@@ -1900,16 +1888,8 @@ impl Reactor {
             let events = process_remote_channels() + self.flush_syscall_thread();
             if events == 0 {
                 if self.eventfd_src.is_installed().unwrap() {
-                    if let Some(hook) = &park_hook {
-                        // (ringkv) Sleep in the hook's wait, as an event loop
-                        // sleeps in `epoll_wait`. Completions reach this thread
-                        // as task work, which wakes an interruptible sleeper;
-                        // the rings' fds cover completions posted directly.
-                        hook.park(&[main_ring.ring_fd(), lat_ring.ring_fd()]);
-                    } else {
-                        self.link_rings_and_sleep(&mut main_ring)
-                            .expect("some error");
-                    }
+                    self.link_rings_and_sleep(&mut main_ring)
+                        .expect("some error");
                     // May have new cancellations related to the link ring fd.
                     flush_cancellations!(into &mut 0; lat_ring, poll_ring, main_ring);
                     flush_rings!(lat_ring, poll_ring, main_ring)?;
@@ -1918,10 +1898,21 @@ impl Reactor {
                 // Woke up, so no need to notify us anymore.
                 self.notifier.wake_up();
             }
+            // (ringkv change: the user timer armed above in the preemption
+            // timer's place is no preemption timer: the next pass must arm
+            // one of the configured duration, not keep this one.)
+            if user_timer.is_some() {
+                drop(self.latency_preemption_timeout_src.take());
+            }
         }
 
         if let Some(preempt) = preempt_timer() {
-            if self.latency_timer_within(&mut lat_ring, preempt) {
+            let armed = self.latency_preemption_timeout_src.take();
+            if armed.is_some() {
+                self.latency_preemption_timeout_src.set(armed);
+            } else {
+                self.latency_preemption_timeout_src
+                    .set(Some(lat_ring.prepare_latency_preemption_timer(preempt)));
                 flush_rings!(lat_ring, main_ring)?;
             }
         }
@@ -1934,25 +1925,6 @@ impl Reactor {
         // need_preempt() should be false at this point. As soon as the next event
         // in the preempt ring completes, though, then it will be true.
         Ok(should_sleep)
-    }
-
-    /// (ringkv) Keeps the armed latency timer if it has not fired and fires
-    /// within `d`; otherwise arms one for `d` (cancelling the old one).
-    /// Returns whether it armed one, to be submitted.
-    fn latency_timer_within(&self, lat_ring: &mut SleepableRing, d: Duration) -> bool {
-        let now = Instant::now();
-        let armed = self.latency_preemption_timeout_src.take();
-        if let (Some(timer), Some(at)) = (&armed, self.latency_timer_deadline.get()) {
-            if at <= now + d && timer.result().is_none() {
-                self.latency_preemption_timeout_src.set(armed);
-                return false;
-            }
-        }
-        drop(armed);
-        self.latency_preemption_timeout_src
-            .set(Some(lat_ring.prepare_latency_preemption_timer(d)));
-        self.latency_timer_deadline.set(Some(now + d));
-        true
     }
 
     pub(crate) fn flush_syscall_thread(&self) -> usize {
