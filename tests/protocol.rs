@@ -121,6 +121,63 @@ fn plain_get_and_set_between_every_other_kind_of_request() {
 }
 
 #[test]
+fn plain_incr_and_decr_between_every_other_kind_of_request() {
+    // INCR and DECR take the fast path too; errors, other shards' keys,
+    // MULTI and arity errors around them, all in one pipeline.
+    let s = Server::start();
+    let mut r = s.raw();
+    let (a, b) = (common::key_on_shard("a", 0, 2), common::key_on_shard("b", 1, 2));
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut buf = Vec::new();
+    let mut want = Vec::new();
+    let mut req = |args: &[&[u8]], reply: Frame| {
+        buf.extend(encode(args));
+        want.push(reply);
+    };
+    let not_int = || Frame::error("ERR value is not an integer or out of range");
+    let overflow = || Frame::error("ERR increment or decrement would overflow");
+    req(&[b"INCR", a], Frame::Int(1));
+    req(&[b"incr", a], Frame::Int(2));
+    req(&[b"dEcR", a], Frame::Int(1));
+    req(&[b"DECR", b], Frame::Int(-1));
+    req(&[b"INCR", b], Frame::Int(0));
+    req(&[b"GET", a], Frame::bulk("1"));
+    req(&[b"SET", b"s", b"abc"], Frame::simple("OK"));
+    req(&[b"INCR", b"s"], not_int());
+    req(&[b"SET", b"s", b" 1"], Frame::simple("OK"));
+    req(&[b"DECR", b"s"], not_int());
+    req(&[b"GET", b"s"], Frame::bulk(" 1"));
+    req(&[b"RPUSH", b"list", b"x"], Frame::Int(1));
+    req(
+        &[b"INCR", b"list"],
+        Frame::error("WRONGTYPE Operation against a key holding the wrong kind of value"),
+    );
+    req(&[b"SET", b"max", b"9223372036854775807"], Frame::simple("OK"));
+    req(&[b"INCR", b"max"], overflow());
+    req(&[b"GET", b"max"], Frame::bulk("9223372036854775807"));
+    req(&[b"SET", b"min", b"-9223372036854775808"], Frame::simple("OK"));
+    req(&[b"DECR", b"min"], overflow());
+    req(&[b"SET", b"t", b"41", b"EX", b"100"], Frame::simple("OK"));
+    req(&[b"INCR", b"t"], Frame::Int(42));
+    req(&[b"INCR", b""], Frame::Int(1));
+    req(&[b"INCR", a, b"extra"], Frame::error("ERR wrong number of arguments for 'incr' command"));
+    req(&[b"DECR"], Frame::error("ERR wrong number of arguments for 'decr' command"));
+    req(&[b"MULTI"], Frame::simple("OK"));
+    req(&[b"INCR", a], Frame::simple("QUEUED"));
+    req(&[b"EXEC"], Frame::Array(vec![Frame::Int(2)]));
+    let n = want.len();
+    let replies = pipeline(&mut r, buf, n);
+    for (i, (got, want)) in replies.iter().zip(&want).enumerate() {
+        assert_eq!(got, want, "reply {i}");
+    }
+    // INCR keeps the key's time to live, as in Redis.
+    match r.cmd(&["TTL", "t"]) {
+        Frame::Int(ttl) => assert!((1..=100).contains(&ttl), "TTL {ttl}"),
+        other => panic!("TTL: {other:?}"),
+    }
+}
+
+#[test]
 fn pipelined_incr_replies_in_order() {
     let s = Server::start();
     let mut r = s.raw();

@@ -52,6 +52,15 @@ fn exec_runs_nothing_when_a_watched_key_changed_on_any_shard() {
     let _: () = c.ok(&["WATCH", &b]);
     let _: () = c.ok(&["SET", &b, "mine"]);
     assert_eq!(transaction(&mut c, &[&["SET", &a, "tx"]]), Value::Nil);
+
+    // So do INCR and DECR, which take the connection's fast path unwatched.
+    let _: () = c.ok(&["SET", &a, "1"]);
+    for op in ["INCR", "DECR"] {
+        let _: () = c.ok(&["WATCH", &a]);
+        let _: i64 = other.ok(&[op, &a]);
+        assert_eq!(transaction(&mut c, &[&["SET", &a, "tx"]]), Value::Nil, "{op}");
+    }
+    assert_eq!(get(&mut c, &a).as_deref(), Some("1"));
 }
 
 #[test]

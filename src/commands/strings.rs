@@ -394,6 +394,11 @@ fn incr_generic(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
     Ok(Reply::Int(new))
 }
 
+/// INCR (`by` 1) or DECR (-1) on a borrowed key: the connection's fast path.
+pub fn incr_borrowed(ctx: &mut Ctx, key: &[u8], by: i64) -> Reply {
+    incr_generic(ctx, key, by).unwrap_or_else(Reply::from)
+}
+
 /// INCR key
 fn incr(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let key = args.key()?;

@@ -73,44 +73,58 @@ pub fn parse_request_into(
 pub enum Simple {
     Get,
     Set,
+    Incr,
+    Decr,
 }
 
-/// A complete [`Simple`] request at the front of a buffer: where its key
-/// and value (empty for GET) lie, as (start, len), and its whole length.
+/// A complete [`Simple`] request at the front of a buffer: where its name,
+/// key and value (empty but for SET) lie, as (start, len), and its whole
+/// length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SimpleRequest {
     pub op: Simple,
+    pub name: (usize, usize),
     pub key: (usize, usize),
     pub val: (usize, usize),
     pub len: usize,
 }
 
-/// Recognizes `GET key` or `SET key value` (no options; the name in any
-/// case) in RESP, complete at the front of `buf`, with its lengths in the
-/// common form. None for anything else, which `parse_request_into` then
-/// reads with every rule and error.
+/// Recognizes `GET key`, `SET key value` (no options), `INCR key` or
+/// `DECR key` (the name in any case) in RESP, complete at the front of
+/// `buf`, with its lengths in the common form. None for anything else,
+/// which `parse_request_into` then reads with every rule and error.
 #[inline]
 pub fn simple_request(buf: &[u8], max_bulk: usize) -> Option<SimpleRequest> {
-    let head = buf.get(..13)?;
-    let name = |a: &[u8; 3]| head[8..11].iter().zip(a).all(|(c, l)| c | 0x20 == *l);
-    let op = match &head[..8] {
-        b"*2\r\n$3\r\n" if name(b"get") => Simple::Get,
-        b"*3\r\n$3\r\n" if name(b"set") => Simple::Set,
+    let (argc, n) = match buf.get(..8)? {
+        b"*2\r\n$3\r\n" => (2, 3),
+        b"*3\r\n$3\r\n" => (3, 3),
+        b"*2\r\n$4\r\n" => (2, 4),
         _ => return None,
     };
-    if &head[11..] != b"\r\n" {
+    let name = buf.get(8..8 + n + 2)?;
+    if &name[n..] != b"\r\n" {
         return None;
     }
-    let key = bulk_at(buf, 13, max_bulk)?;
+    // ASCII letters only: `c | 0x20` folds the upper case, and nothing else
+    // onto a lower-case letter.
+    let is = |word: &[u8]| name[..n].iter().zip(word).all(|(c, l)| c | 0x20 == *l);
+    let op = match (argc, n) {
+        (2, 3) if is(b"get") => Simple::Get,
+        (3, 3) if is(b"set") => Simple::Set,
+        (2, 4) if is(b"incr") => Simple::Incr,
+        (2, 4) if is(b"decr") => Simple::Decr,
+        _ => return None,
+    };
+    let key = bulk_at(buf, 8 + n + 2, max_bulk)?;
     let after_key = key.0 + key.1 + 2;
     let (val, len) = match op {
-        Simple::Get => ((after_key, 0), after_key),
         Simple::Set => {
             let val = bulk_at(buf, after_key, max_bulk)?;
             (val, val.0 + val.1 + 2)
         }
+        _ => ((after_key, 0), after_key),
     };
-    Some(SimpleRequest { op, key, val, len })
+    Some(SimpleRequest { op, name: (8, n), key, val, len })
 }
 
 /// A complete bulk string (`$len\r\n...\r\n`) at `pos`: (start, len).
@@ -380,7 +394,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn simple_requests_are_complete_plain_gets_and_sets_only() {
+    fn simple_requests_are_complete_plain_gets_sets_incrs_and_decrs_only() {
         let req = |b: &[u8]| simple_request(b, 512);
         let get = req(b"*2\r\n$3\r\ngEt\r\n$3\r\nkey\r\n*1\r\n").expect("a GET");
         assert_eq!((get.op, get.key, get.len), (Simple::Get, (17, 3), 22));
@@ -388,11 +402,19 @@ mod tests {
         assert_eq!((set.op, set.key, set.val, set.len), (Simple::Set, (17, 1), (25, 10), 37));
         let empty = req(b"*3\r\n$3\r\nset\r\n$0\r\n\r\n$0\r\n\r\n").expect("empty key and value");
         assert_eq!((empty.key, empty.val, empty.len), ((17, 0), (23, 0), 25));
+        let incr = req(b"*2\r\n$4\r\nIncr\r\n$2\r\nab\r\n").expect("an INCR");
+        assert_eq!((incr.op, incr.name, incr.key, incr.len), (Simple::Incr, (8, 4), (18, 2), 22));
+        let decr = req(b"*2\r\n$4\r\ndecr\r\n$1\r\nk\r\n").expect("a DECR");
+        assert_eq!((decr.op, decr.key, decr.len), (Simple::Decr, (18, 1), 21));
         for other in [
             &b"*3\r\n$3\r\nGET\r\n$1\r\nk\r\n$1\r\nx\r\n"[..], // GET's arity error
             b"*2\r\n$3\r\nSET\r\n$1\r\nk\r\n",                 // SET's arity error
             b"*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nNX\r\n",
             b"*2\r\n$3\r\nGEX\r\n$1\r\nk\r\n",
+            b"*3\r\n$4\r\nINCR\r\n$1\r\nk\r\n$1\r\n1\r\n", // INCR's arity error
+            b"*2\r\n$4\r\nINCRBY\r\n$1\r\nk\r\n",
+            b"*2\r\n$4\r\nSETX\r\n$1\r\nk\r\n",
+            b"*2\r\n$4\r\nINC\x12\r\n$1\r\nk\r\n",
             b"*2\r\n$3\r\nG\x05T\r\n$1\r\nk\r\n",
             b"*2\r\n$3\r\nGET\r\n$1\r\nk\r",    // incomplete
             b"*2\r\n$3\r\nGET\r\n$01\r\nk\r\n", // a length Redis reads its own way
@@ -406,12 +428,14 @@ mod tests {
 
     #[test]
     fn a_simple_request_is_what_the_full_parser_reads() {
-        // Mutated GET/SET frames: wherever `simple_request` takes one, the
-        // full parser must read the same arguments, consuming as much.
-        let bases: [&[u8]; 3] = [
+        // Mutated GET/SET/INCR/DECR frames: wherever `simple_request` takes
+        // one, the full parser must read the same arguments, consuming as much.
+        let bases: [&[u8]; 5] = [
             b"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n*1\r\n$4\r\nPING\r\n",
             b"*3\r\n$3\r\nset\r\n$1\r\nk\r\n$12\r\nhello\r\nworld\r\n",
             b"*3\r\n$3\r\nSeT\r\n$0\r\n\r\n$2\r\n10\r\n",
+            b"*2\r\n$4\r\nINCR\r\n$3\r\nkey\r\n*2\r\n$4\r\ndecr\r\n$1\r\nk\r\n",
+            b"*2\r\n$4\r\ndEcR\r\n$10\r\n0123456789\r\n",
         ];
         let mut rng = 0x2545_f491_4f6c_dd1du64;
         let mut next = |n: usize| {
@@ -429,7 +453,7 @@ mod tests {
                 }
                 let at = next(frame.len());
                 match next(4) {
-                    0 => frame[at] = b"0123456789$*\r\nxGgEeTtSs"[next(23)],
+                    0 => frame[at] = b"0123456789$*\r\nxGgEeTtSsIiNnCcRrDd"[next(33)],
                     1 => frame.truncate(at),
                     2 => frame.insert(at, b"0123456789\r\n$"[next(13)]),
                     _ => {
@@ -448,7 +472,7 @@ mod tests {
             let parsed = parse_request_into(&mut buf, &limits, b"", &mut args);
             assert_eq!(parsed, Ok(true), "{:?}", String::from_utf8_lossy(&frame));
             let span = |(start, len): (usize, usize)| &frame[start..start + len];
-            let mut want = vec![&frame[8..11], span(req.key)];
+            let mut want = vec![span(req.name), span(req.key)];
             if req.op == Simple::Set {
                 want.push(span(req.val));
             }

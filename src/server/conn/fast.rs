@@ -1,12 +1,13 @@
 //! The short ways a request runs on the connection's own task, without
 //! `dispatch`: `run_here` for a command of this shard's keys on its parsed
-//! arguments, and, shorter still, the fast path for GET, and SET without
-//! options, on their arguments where they lie in the read buffer.
+//! arguments, and, shorter still, the fast path for GET, SET without
+//! options, INCR and DECR, on their arguments where they lie in the read
+//! buffer.
 //!
 //! The general path splits every argument off the buffer as a `Bytes`,
 //! an atomic increment and decrement of the buffer's reference count each,
-//! and builds a `Cmd`: about a tenth of a pinned SET's CPU time. GET and
-//! plain SET copy what they keep (`Str::new`), so they need no `Bytes` when
+//! and builds a `Cmd`: about a tenth of a pinned SET's CPU time. These
+//! commands copy what they keep (`Str::new`), so they need no `Bytes` when
 //! nothing else looks at the command: the fast path runs them where
 //! `run_here` would run them, and only when nothing needs the arguments as
 //! a command (the replication stream logs it, WATCH compares its keys, a
@@ -101,7 +102,7 @@ impl Conn {
         out: &mut BytesMut,
         p: &mut Pipeline,
     ) -> bool {
-        if !self.may_run_here(p, req.op == Simple::Set) {
+        if !self.may_run_here(p, req.op != Simple::Get) {
             return false;
         }
         let shard = &self.shard;
@@ -120,11 +121,15 @@ impl Conn {
             }
             Simple::Get => Some(strings::get_borrowed(ctx, key)),
             Simple::Set => Some(strings::set_borrowed(ctx, key, val)),
+            Simple::Incr => Some(strings::incr_borrowed(ctx, key, 1)),
+            Simple::Decr => Some(strings::incr_borrowed(ctx, key, -1)),
         });
         let Some(reply) = ran else { return false };
         self.count_command(match req.op {
             Simple::Get => "get",
             Simple::Set => "set",
+            Simple::Incr => "incr",
+            Simple::Decr => "decr",
         });
         if let Some(r) = reply {
             self.answer(Some(r), out, p);
@@ -134,8 +139,8 @@ impl Conn {
 }
 
 impl Shard {
-    /// Runs `f` on a context for `db` as `run_now` would run GET or plain
-    /// SET (key locks were checked with `may_run_here`); None, without
+    /// Runs `f` on a context for `db` as `run_now` would run a fast-path
+    /// command (key locks were checked with `may_run_here`); None, without
     /// running it, while anything else needs the command itself (see the
     /// module comment).
     fn run_borrowed<R>(self: &Rc<Self>, db: u8, f: impl FnOnce(&mut Ctx) -> R) -> Option<R> {
