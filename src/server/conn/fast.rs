@@ -12,8 +12,9 @@
 //! `run_here` would run them, and only when nothing needs the arguments as
 //! a command (the replication stream logs it, WATCH compares its keys, a
 //! snapshot copies keys before a write, key locks hash them). Anything else,
-//! including every error, goes the general way, which the request's bytes
-//! are still there for.
+//! including every arity or syntax error, goes the general way, which the
+//! request's bytes are still there for; an error that depends on the stored
+//! value (WRONGTYPE, not an integer) is answered where the command ran.
 
 use super::{Conn, Pipeline};
 use crate::commands::{ConnCmd, Ctx, Exec, flags, strings};
