@@ -178,6 +178,60 @@ fn plain_incr_and_decr_between_every_other_kind_of_request() {
 }
 
 #[test]
+fn plain_list_and_set_writes_between_every_other_kind_of_request() {
+    // One-element LPUSH/RPUSH/SADD and count-less LPOP/RPOP take the fast
+    // path too; their other forms and errors go the general way, in order.
+    let s = Server::start();
+    let mut r = s.raw();
+    let (a, b) = (common::key_on_shard("a", 0, 2), common::key_on_shard("b", 1, 2));
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut buf = Vec::new();
+    let mut want = Vec::new();
+    let mut req = |args: &[&[u8]], reply: Frame| {
+        buf.extend(encode(args));
+        want.push(reply);
+    };
+    let wrongtype = || Frame::error("WRONGTYPE Operation against a key holding the wrong kind of value");
+    for k in [a, b] {
+        req(&[b"LPUSH", k, b"x"], Frame::Int(1));
+        req(&[b"rpush", k, b"y"], Frame::Int(2));
+        req(&[b"LPUSH", k, b"w", b"v"], Frame::Int(4));
+        req(&[b"LRANGE", k, b"0", b"-1"], Frame::Array(["v", "w", "x", "y"].map(Frame::bulk).to_vec()));
+        req(&[b"LPOP", k], Frame::bulk("v"));
+        req(&[b"RPop", k], Frame::bulk("y"));
+        req(&[b"LPOP", k, b"5"], Frame::Array(vec![Frame::bulk("w"), Frame::bulk("x")]));
+        req(&[b"LPOP", k], Frame::NilBulk);
+        req(&[b"EXISTS", k], Frame::Int(0));
+    }
+    req(&[b"SADD", a, b"m"], Frame::Int(1));
+    req(&[b"SADD", a, b"m"], Frame::Int(0));
+    req(&[b"sadd", a, b"5"], Frame::Int(1));
+    req(&[b"SADD", b, b"1"], Frame::Int(1));
+    req(&[b"SADD", b, b"2", b"x"], Frame::Int(2));
+    req(&[b"SCARD", a], Frame::Int(2));
+    req(&[b"SCARD", b], Frame::Int(3));
+    req(&[b"SET", b"str", b"v"], Frame::simple("OK"));
+    req(&[b"LPUSH", b"str", b"x"], wrongtype());
+    req(&[b"RPOP", b"str"], wrongtype());
+    req(&[b"SADD", b"str", b"x"], wrongtype());
+    req(&[b"GET", b"str"], Frame::bulk("v"));
+    req(&[b"LPUSH", b"", b""], Frame::Int(1));
+    req(&[b"RPOP", b""], Frame::bulk(""));
+    req(&[b"LPOP", b"missing", b"2"], Frame::NilArray);
+    req(&[b"LPUSH", a], Frame::error("ERR wrong number of arguments for 'lpush' command"));
+    req(&[b"SADD", a], Frame::error("ERR wrong number of arguments for 'sadd' command"));
+    req(&[b"MULTI"], Frame::simple("OK"));
+    req(&[b"RPUSH", b"tx", b"q"], Frame::simple("QUEUED"));
+    req(&[b"LPOP", b"tx"], Frame::simple("QUEUED"));
+    req(&[b"EXEC"], Frame::Array(vec![Frame::Int(1), Frame::bulk("q")]));
+    let n = want.len();
+    let replies = pipeline(&mut r, buf, n);
+    for (i, (got, want)) in replies.iter().zip(&want).enumerate() {
+        assert_eq!(got, want, "reply {i}");
+    }
+}
+
+#[test]
 fn pipelined_incr_replies_in_order() {
     let s = Server::start();
     let mut r = s.raw();

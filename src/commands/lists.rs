@@ -108,6 +108,16 @@ fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
 
 fn push_generic(ctx: &mut Ctx, args: &mut Args, front: bool, only_existing: bool) -> CmdResult {
     let key = args.key()?;
+    push_values(ctx, key, args.rest(), front, only_existing)
+}
+
+fn push_values<V: AsRef<[u8]>>(
+    ctx: &mut Ctx,
+    key: &[u8],
+    values: &[V],
+    front: bool,
+    only_existing: bool,
+) -> CmdResult {
     let (now, enc) = (ctx.now, ctx.enc);
     let db = ctx.db();
     let list = match only_existing {
@@ -117,19 +127,23 @@ fn push_generic(ctx: &mut Ctx, args: &mut Args, front: bool, only_existing: bool
         },
         false => list_or_new(db, key, now)?,
     };
-    let n = args.remaining();
-    while !args.is_empty() {
-        let v = args.next()?;
+    for v in values {
         if front {
-            list.push_front(v, &enc);
+            list.push_front(v.as_ref(), &enc);
         } else {
-            list.push_back(v, &enc);
+            list.push_back(v.as_ref(), &enc);
         }
     }
     let len = list.len();
-    ctx.dirty += n as u64;
+    ctx.dirty += values.len() as u64;
     ctx.signal_ready(key);
     Ok(Reply::Int(len as i64))
+}
+
+/// LPUSH (`front`) or RPUSH of one borrowed element: the connection's fast
+/// path.
+pub fn push_borrowed(ctx: &mut Ctx, key: &[u8], value: &[u8], front: bool) -> Reply {
+    push_values(ctx, key, &[value], front, false).unwrap_or_else(Reply::from)
 }
 
 /// LPUSH key element [element ...]
@@ -176,6 +190,16 @@ fn pop_generic(ctx: &mut Ctx, args: &mut Args, front: bool) -> CmdResult {
         1 => Some(pop_count(args.next()?)?),
         _ => return Err(CmdError::arity(&String::from_utf8_lossy(args.name()))),
     };
+    pop_reply(ctx, key, count, front)
+}
+
+/// LPOP (`front`) or RPOP without a count, on a borrowed key: the
+/// connection's fast path.
+pub fn pop_borrowed(ctx: &mut Ctx, key: &[u8], front: bool) -> Reply {
+    pop_reply(ctx, key, None, front).unwrap_or_else(Reply::from)
+}
+
+fn pop_reply(ctx: &mut Ctx, key: &[u8], count: Option<usize>, front: bool) -> CmdResult {
     let now = ctx.now;
     let Some(list) = list_mut(ctx.db(), key, now)? else {
         return Ok(if count.is_some() { Reply::NilArray } else { Reply::Nil });

@@ -74,7 +74,15 @@ fn to_bytes(m: Cow<'_, [u8]>) -> Bytes {
 /// SADD key member [member ...]
 fn sadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let key = args.key()?;
-    let members = &args.all()[2..];
+    sadd_members(ctx, key, &args.all()[2..])
+}
+
+/// SADD of one borrowed member: the connection's fast path.
+pub fn sadd_borrowed(ctx: &mut Ctx, key: &[u8], member: &[u8]) -> Reply {
+    sadd_members(ctx, key, &[member]).unwrap_or_else(Reply::from)
+}
+
+fn sadd_members<M: AsRef<[u8]>>(ctx: &mut Ctx, key: &[u8], members: &[M]) -> CmdResult {
     let (now, enc) = (ctx.now, ctx.enc);
     let db = ctx.db();
     let mut added = 0;
@@ -82,13 +90,13 @@ fn sadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         Some(s) => {
             s.reserve(members.len(), &enc);
             for m in members {
-                added += s.insert(m, &enc) as i64;
+                added += s.insert(m.as_ref(), &enc) as i64;
             }
         }
         None => {
-            let mut s = Set::for_members(&members[0], members.len(), &enc);
+            let mut s = Set::for_members(members[0].as_ref(), members.len(), &enc);
             for m in members {
-                added += s.insert(m, &enc) as i64;
+                added += s.insert(m.as_ref(), &enc) as i64;
             }
             db.set(key, Value::Set(s));
         }

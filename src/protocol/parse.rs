@@ -75,11 +75,16 @@ pub enum Simple {
     Set,
     Incr,
     Decr,
+    Lpush,
+    Rpush,
+    Lpop,
+    Rpop,
+    Sadd,
 }
 
 /// A complete [`Simple`] request at the front of a buffer: where its name,
-/// key and value (empty but for SET) lie, as (start, len), and its whole
-/// length.
+/// key and value (the third argument; empty for two) lie, as (start, len),
+/// and its whole length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SimpleRequest {
     pub op: Simple,
@@ -89,9 +94,10 @@ pub struct SimpleRequest {
     pub len: usize,
 }
 
-/// Recognizes `GET key`, `SET key value` (no options), `INCR key` or
-/// `DECR key` (the name in any case) in RESP, complete at the front of
-/// `buf`, with its lengths in the common form. None for anything else,
+/// Recognizes `GET key`, `SET key value` (no options), `INCR key`,
+/// `DECR key`, `LPUSH`/`RPUSH key element`, `LPOP`/`RPOP key` (no count) or
+/// `SADD key member` (the name in any case) in RESP, complete at the front
+/// of `buf`, with its lengths in the common form. None for anything else,
 /// which `parse_request_into` then reads with every rule and error.
 #[inline]
 pub fn simple_request(buf: &[u8], max_bulk: usize) -> Option<SimpleRequest> {
@@ -99,6 +105,8 @@ pub fn simple_request(buf: &[u8], max_bulk: usize) -> Option<SimpleRequest> {
         b"*2\r\n$3\r\n" => (2, 3),
         b"*3\r\n$3\r\n" => (3, 3),
         b"*2\r\n$4\r\n" => (2, 4),
+        b"*3\r\n$4\r\n" => (3, 4),
+        b"*3\r\n$5\r\n" => (3, 5),
         _ => return None,
     };
     let name = buf.get(8..8 + n + 2)?;
@@ -113,16 +121,20 @@ pub fn simple_request(buf: &[u8], max_bulk: usize) -> Option<SimpleRequest> {
         (3, 3) if is(b"set") => Simple::Set,
         (2, 4) if is(b"incr") => Simple::Incr,
         (2, 4) if is(b"decr") => Simple::Decr,
+        (2, 4) if is(b"lpop") => Simple::Lpop,
+        (2, 4) if is(b"rpop") => Simple::Rpop,
+        (3, 4) if is(b"sadd") => Simple::Sadd,
+        (3, 5) if is(b"lpush") => Simple::Lpush,
+        (3, 5) if is(b"rpush") => Simple::Rpush,
         _ => return None,
     };
     let key = bulk_at(buf, 8 + n + 2, max_bulk)?;
     let after_key = key.0 + key.1 + 2;
-    let (val, len) = match op {
-        Simple::Set => {
-            let val = bulk_at(buf, after_key, max_bulk)?;
-            (val, val.0 + val.1 + 2)
-        }
-        _ => ((after_key, 0), after_key),
+    let (val, len) = if argc == 3 {
+        let val = bulk_at(buf, after_key, max_bulk)?;
+        (val, val.0 + val.1 + 2)
+    } else {
+        ((after_key, 0), after_key)
     };
     Some(SimpleRequest { op, name: (8, n), key, val, len })
 }
@@ -394,7 +406,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn simple_requests_are_complete_plain_gets_sets_incrs_and_decrs_only() {
+    fn simple_requests_are_the_plain_forms_of_a_few_commands_only() {
         let req = |b: &[u8]| simple_request(b, 512);
         let get = req(b"*2\r\n$3\r\ngEt\r\n$3\r\nkey\r\n*1\r\n").expect("a GET");
         assert_eq!((get.op, get.key, get.len), (Simple::Get, (17, 3), 22));
@@ -406,6 +418,15 @@ mod tests {
         assert_eq!((incr.op, incr.name, incr.key, incr.len), (Simple::Incr, (8, 4), (18, 2), 22));
         let decr = req(b"*2\r\n$4\r\ndecr\r\n$1\r\nk\r\n").expect("a DECR");
         assert_eq!((decr.op, decr.key, decr.len), (Simple::Decr, (18, 1), 21));
+        let push = req(b"*3\r\n$5\r\nrPush\r\n$1\r\nl\r\n$2\r\nxy\r\n").expect("an RPUSH");
+        assert_eq!(
+            (push.op, push.name, push.key, push.val, push.len),
+            (Simple::Rpush, (8, 5), (19, 1), (26, 2), 30)
+        );
+        assert_eq!(req(b"*3\r\n$5\r\nLPUSH\r\n$1\r\nl\r\n$1\r\nx\r\n").map(|r| r.op), Some(Simple::Lpush));
+        assert_eq!(req(b"*2\r\n$4\r\nLPOP\r\n$1\r\nl\r\n").map(|r| r.op), Some(Simple::Lpop));
+        assert_eq!(req(b"*2\r\n$4\r\nrpop\r\n$1\r\nl\r\n").map(|r| r.op), Some(Simple::Rpop));
+        assert_eq!(req(b"*3\r\n$4\r\nSADD\r\n$1\r\ns\r\n$1\r\nm\r\n").map(|r| r.op), Some(Simple::Sadd));
         for other in [
             &b"*3\r\n$3\r\nGET\r\n$1\r\nk\r\n$1\r\nx\r\n"[..], // GET's arity error
             b"*2\r\n$3\r\nSET\r\n$1\r\nk\r\n",                 // SET's arity error
@@ -415,6 +436,11 @@ mod tests {
             b"*2\r\n$4\r\nINCRBY\r\n$1\r\nk\r\n",
             b"*2\r\n$4\r\nSETX\r\n$1\r\nk\r\n",
             b"*2\r\n$4\r\nINC\x12\r\n$1\r\nk\r\n",
+            b"*3\r\n$4\r\nLPOP\r\n$1\r\nl\r\n$1\r\n2\r\n", // LPOP with a count
+            b"*4\r\n$5\r\nLPUSH\r\n$1\r\nl\r\n$1\r\nx\r\n$1\r\ny\r\n", // two elements
+            b"*2\r\n$5\r\nLPUSH\r\n$1\r\nl\r\n",           // LPUSH's arity error
+            b"*2\r\n$4\r\nSADD\r\n$1\r\ns\r\n",            // SADD's arity error
+            b"*3\r\n$5\r\nLPUSX\r\n$1\r\nl\r\n$1\r\nx\r\n",
             b"*2\r\n$3\r\nG\x05T\r\n$1\r\nk\r\n",
             b"*2\r\n$3\r\nGET\r\n$1\r\nk\r",    // incomplete
             b"*2\r\n$3\r\nGET\r\n$01\r\nk\r\n", // a length Redis reads its own way
@@ -430,12 +456,15 @@ mod tests {
     fn a_simple_request_is_what_the_full_parser_reads() {
         // Mutated GET/SET/INCR/DECR frames: wherever `simple_request` takes
         // one, the full parser must read the same arguments, consuming as much.
-        let bases: [&[u8]; 5] = [
+        let bases: [&[u8]; 8] = [
             b"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n*1\r\n$4\r\nPING\r\n",
             b"*3\r\n$3\r\nset\r\n$1\r\nk\r\n$12\r\nhello\r\nworld\r\n",
             b"*3\r\n$3\r\nSeT\r\n$0\r\n\r\n$2\r\n10\r\n",
             b"*2\r\n$4\r\nINCR\r\n$3\r\nkey\r\n*2\r\n$4\r\ndecr\r\n$1\r\nk\r\n",
             b"*2\r\n$4\r\ndEcR\r\n$10\r\n0123456789\r\n",
+            b"*3\r\n$5\r\nLPUSH\r\n$1\r\nl\r\n$3\r\nabc\r\n*2\r\n$4\r\nrpop\r\n$1\r\nl\r\n",
+            b"*3\r\n$4\r\nsAdD\r\n$2\r\nst\r\n$0\r\n\r\n",
+            b"*2\r\n$4\r\nLpOp\r\n$5\r\nlist1\r\n",
         ];
         let mut rng = 0x2545_f491_4f6c_dd1du64;
         let mut next = |n: usize| {
@@ -453,7 +482,7 @@ mod tests {
                 }
                 let at = next(frame.len());
                 match next(4) {
-                    0 => frame[at] = b"0123456789$*\r\nxGgEeTtSsIiNnCcRrDd"[next(33)],
+                    0 => frame[at] = b"0123456789$*\r\nxGgEeTtSsIiNnCcRrDdLlPpUuHhOoAa"[next(45)],
                     1 => frame.truncate(at),
                     2 => frame.insert(at, b"0123456789\r\n$"[next(13)]),
                     _ => {
@@ -473,7 +502,7 @@ mod tests {
             assert_eq!(parsed, Ok(true), "{:?}", String::from_utf8_lossy(&frame));
             let span = |(start, len): (usize, usize)| &frame[start..start + len];
             let mut want = vec![span(req.name), span(req.key)];
-            if req.op == Simple::Set {
+            if matches!(req.op, Simple::Set | Simple::Lpush | Simple::Rpush | Simple::Sadd) {
                 want.push(span(req.val));
             }
             assert_eq!(args.iter().map(|a| &a[..]).collect::<Vec<_>>(), want);

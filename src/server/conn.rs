@@ -250,7 +250,7 @@ impl Conn {
             self.prewarm(&io.rbuf);
             let mut unwarmed = PREWARM_MAX;
             loop {
-                // GET, plain SET, INCR and DECR first try the fast path (`fast.rs`).
+                // The plain forms of a few commands first try the fast path (`fast.rs`).
                 let fast = match simple_request(&io.rbuf, limits.max_bulk) {
                     Some(req) => {
                         if !started {

@@ -1,8 +1,9 @@
 //! The short ways a request runs on the connection's own task, without
 //! `dispatch`: `run_here` for a command of this shard's keys on its parsed
-//! arguments, and, shorter still, the fast path for GET, SET without
-//! options, INCR and DECR, on their arguments where they lie in the read
-//! buffer.
+//! arguments, and, shorter still, the fast path for the plain forms of a
+//! few commands (`protocol::Simple`: GET, SET, INCR, DECR, one-element
+//! LPUSH/RPUSH/SADD, LPOP/RPOP without a count), on their arguments where
+//! they lie in the read buffer.
 //!
 //! The general path splits every argument off the buffer as a `Bytes`,
 //! an atomic increment and decrement of the buffer's reference count each,
@@ -17,7 +18,7 @@
 //! value (WRONGTYPE, not an integer) is answered where the command ran.
 
 use super::{Conn, Pipeline};
-use crate::commands::{ConnCmd, Ctx, Exec, flags, strings};
+use crate::commands::{ConnCmd, Ctx, Exec, flags, lists, sets, strings};
 use crate::mesh::Cmd;
 use crate::protocol::{Reply, Simple, SimpleRequest};
 use crate::route::{Owner, shard_of};
@@ -124,6 +125,11 @@ impl Conn {
             Simple::Set => Some(strings::set_borrowed(ctx, key, val)),
             Simple::Incr => Some(strings::incr_borrowed(ctx, key, 1)),
             Simple::Decr => Some(strings::incr_borrowed(ctx, key, -1)),
+            Simple::Lpush => Some(lists::push_borrowed(ctx, key, val, true)),
+            Simple::Rpush => Some(lists::push_borrowed(ctx, key, val, false)),
+            Simple::Lpop => Some(lists::pop_borrowed(ctx, key, true)),
+            Simple::Rpop => Some(lists::pop_borrowed(ctx, key, false)),
+            Simple::Sadd => Some(sets::sadd_borrowed(ctx, key, val)),
         });
         let Some(reply) = ran else { return false };
         self.count_command(match req.op {
@@ -131,6 +137,11 @@ impl Conn {
             Simple::Set => "set",
             Simple::Incr => "incr",
             Simple::Decr => "decr",
+            Simple::Lpush => "lpush",
+            Simple::Rpush => "rpush",
+            Simple::Lpop => "lpop",
+            Simple::Rpop => "rpop",
+            Simple::Sadd => "sadd",
         });
         if let Some(r) = reply {
             self.answer(Some(r), out, p);
