@@ -178,9 +178,10 @@ fn plain_incr_and_decr_between_every_other_kind_of_request() {
 }
 
 #[test]
-fn plain_list_and_set_writes_between_every_other_kind_of_request() {
-    // One-element LPUSH/RPUSH/SADD and count-less LPOP/RPOP take the fast
-    // path too; their other forms and errors go the general way, in order.
+fn plain_collection_writes_between_every_other_kind_of_request() {
+    // One-element LPUSH/RPUSH/SADD/HSET/ZADD and count-less LPOP/RPOP take
+    // the fast path too; their other forms and errors go the general way,
+    // all in order.
     let s = Server::start();
     let mut r = s.raw();
     let (a, b) = (common::key_on_shard("a", 0, 2), common::key_on_shard("b", 1, 2));
@@ -215,6 +216,30 @@ fn plain_list_and_set_writes_between_every_other_kind_of_request() {
     req(&[b"RPOP", b"str"], wrongtype());
     req(&[b"SADD", b"str", b"x"], wrongtype());
     req(&[b"GET", b"str"], Frame::bulk("v"));
+    let (ha, hb) = (common::key_on_shard("h", 0, 2), common::key_on_shard("h", 1, 2));
+    let (za, zb) = (common::key_on_shard("z", 0, 2), common::key_on_shard("z", 1, 2));
+    for (h, z) in [(ha.as_bytes(), za.as_bytes()), (hb.as_bytes(), zb.as_bytes())] {
+        req(&[b"HSET", h, b"f", b"v"], Frame::Int(1));
+        req(&[b"hset", h, b"f", b"w"], Frame::Int(0));
+        req(&[b"HSET", h, b"g", b"1", b"k", b"2"], Frame::Int(2));
+        req(&[b"HGET", h, b"f"], Frame::bulk("w"));
+        req(&[b"HLEN", h], Frame::Int(3));
+        req(&[b"ZADD", z, b"1.5", b"m"], Frame::Int(1));
+        req(&[b"zadd", z, b"2", b"m"], Frame::Int(0));
+        req(&[b"ZADD", z, b"-inf", b"n"], Frame::Int(1));
+        req(&[b"ZSCORE", z, b"m"], Frame::bulk("2"));
+        req(&[b"ZADD", z, b"NX", b"1"], Frame::error("ERR syntax error"));
+        req(&[b"ZADD", z, b"abc", b"m"], Frame::error("ERR value is not a valid float"));
+        req(&[b"ZADD", z, b"nan", b"m"], Frame::error("ERR value is not a valid float"));
+        req(&[b"ZADD", z, b"XX", b"CH", b"3", b"m"], Frame::Int(1));
+        req(
+            &[b"ZRANGE", z, b"0", b"-1", b"WITHSCORES"],
+            Frame::Array(["n", "-inf", "m", "3"].map(Frame::bulk).to_vec()),
+        );
+    }
+    req(&[b"HSET", b"str", b"f", b"v"], wrongtype());
+    req(&[b"ZADD", b"str", b"1", b"m"], wrongtype());
+    req(&[b"HSET", b"h0", b"f"], Frame::error("ERR wrong number of arguments for 'hset' command"));
     req(&[b"LPUSH", b"", b""], Frame::Int(1));
     req(&[b"RPOP", b""], Frame::bulk(""));
     req(&[b"LPOP", b"missing", b"2"], Frame::NilArray);

@@ -53,20 +53,36 @@ fn hset_generic(ctx: &mut Ctx, args: &mut Args, name: &str) -> Result<usize, Cmd
     if !args.remaining().is_multiple_of(2) {
         return Err(CmdError::arity(name));
     }
+    hset_pairs(ctx, key, args.rest().chunks(2).map(|p| (&p[0][..], &p[1][..])))
+}
+
+/// Sets each (field, value); the number of new fields.
+fn hset_pairs<'a>(
+    ctx: &mut Ctx,
+    key: &[u8],
+    pairs: impl ExactSizeIterator<Item = (&'a [u8], &'a [u8])>,
+) -> Result<usize, CmdError> {
     let (now, enc) = (ctx.now, ctx.enc);
     let h = hash_or_new(ctx.db(), key, now)?;
-    let (mut added, pairs) = (0, args.remaining() / 2);
-    while !args.is_empty() {
-        let (f, v) = (args.next()?, args.next()?);
+    let (mut added, n) = (0, pairs.len());
+    for (f, v) in pairs {
         added += h.set(f, v, &enc) as usize;
     }
-    ctx.dirty += pairs as u64;
+    ctx.dirty += n as u64;
     Ok(added)
 }
 
 /// HSET key field value [field value ...] — the number of new fields.
 fn hset(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     Ok(Reply::Int(hset_generic(ctx, args, "hset")? as i64))
+}
+
+/// HSET of one borrowed field and value: the connection's fast path.
+pub fn hset_borrowed(ctx: &mut Ctx, key: &[u8], field: &[u8], value: &[u8]) -> Reply {
+    match hset_pairs(ctx, key, std::iter::once((field, value))) {
+        Ok(added) => Reply::Int(added as i64),
+        Err(e) => e.into(),
+    }
 }
 
 /// HMSET key field value [field value ...]

@@ -180,14 +180,27 @@ fn zadd_generic(ctx: &mut Ctx, args: &mut Args, incr: bool) -> CmdResult {
     if (f.nx && (f.gt || f.lt)) || (f.gt && f.lt) {
         return Err(CmdError::other("ERR GT, LT, and/or NX options at the same time are not compatible"));
     }
-    let elems = rest.len() / 2;
-    if f.incr && elems > 1 {
+    if f.incr && rest.len() > 2 {
         return Err(CmdError::other("ERR INCR option supports a single increment-element pair"));
     }
     let pairs: Vec<(f64, &[u8])> = rest
         .chunks(2)
         .map(|p| Ok((parse_score(&p[0]).ok_or(CmdError::NotFloat)?, &p[1][..])))
         .collect::<Result<_, CmdError>>()?;
+    zadd_pairs(ctx, key, &f, &pairs)
+}
+
+/// ZADD of one borrowed score and member, without options: the
+/// connection's fast path. None, with nothing done, when the score is no
+/// float (an option, or an error the general path words).
+pub fn zadd_borrowed(ctx: &mut Ctx, key: &[u8], score: &[u8], member: &[u8]) -> Option<Reply> {
+    let score = parse_score(score)?;
+    Some(zadd_pairs(ctx, key, &ZaddFlags::default(), &[(score, member)]).unwrap_or_else(Reply::from))
+}
+
+/// ZADD's work once its arguments are read.
+fn zadd_pairs(ctx: &mut Ctx, key: &[u8], f: &ZaddFlags, pairs: &[(f64, &[u8])]) -> CmdResult {
+    let elems = pairs.len();
     let max_len = pairs.iter().map(|p| p.1.len()).max().unwrap_or(0);
     let none = if f.incr { Reply::Nil } else { Reply::Int(0) };
     let (now, enc) = (ctx.now, ctx.enc);
@@ -203,8 +216,8 @@ fn zadd_generic(ctx: &mut Ctx, args: &mut Args, incr: bool) -> CmdResult {
     };
     let (mut added, mut updated, mut processed, mut last) = (0i64, 0i64, 0, 0.0);
     let mut failed = None;
-    for &(score, m) in &pairs {
-        match zadd_one(z, m, score, &f, &enc) {
+    for &(score, m) in pairs {
+        match zadd_one(z, m, score, f, &enc) {
             Ok((o, s)) => {
                 added += (o == Outcome::Added) as i64;
                 updated += (o == Outcome::Updated) as i64;

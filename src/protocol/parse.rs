@@ -80,23 +80,27 @@ pub enum Simple {
     Lpop,
     Rpop,
     Sadd,
+    Hset,
+    Zadd,
 }
 
 /// A complete [`Simple`] request at the front of a buffer: where its name,
-/// key and value (the third argument; empty for two) lie, as (start, len),
-/// and its whole length.
+/// key, `val` (the third argument) and `val2` (the fourth) lie, as (start,
+/// len; empty where the request has fewer), and its whole length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SimpleRequest {
     pub op: Simple,
     pub name: (usize, usize),
     pub key: (usize, usize),
     pub val: (usize, usize),
+    pub val2: (usize, usize),
     pub len: usize,
 }
 
 /// Recognizes `GET key`, `SET key value` (no options), `INCR key`,
-/// `DECR key`, `LPUSH`/`RPUSH key element`, `LPOP`/`RPOP key` (no count) or
-/// `SADD key member` (the name in any case) in RESP, complete at the front
+/// `DECR key`, `LPUSH`/`RPUSH key element`, `LPOP`/`RPOP key` (no count),
+/// `SADD key member`, `HSET key field value` or `ZADD key score member`
+/// (the name in any case) in RESP, complete at the front
 /// of `buf`, with its lengths in the common form. None for anything else,
 /// which `parse_request_into` then reads with every rule and error.
 #[inline]
@@ -107,6 +111,7 @@ pub fn simple_request(buf: &[u8], max_bulk: usize) -> Option<SimpleRequest> {
         b"*2\r\n$4\r\n" => (2, 4),
         b"*3\r\n$4\r\n" => (3, 4),
         b"*3\r\n$5\r\n" => (3, 5),
+        b"*4\r\n$4\r\n" => (4, 4),
         _ => return None,
     };
     let name = buf.get(8..8 + n + 2)?;
@@ -126,17 +131,24 @@ pub fn simple_request(buf: &[u8], max_bulk: usize) -> Option<SimpleRequest> {
         (3, 4) if is(b"sadd") => Simple::Sadd,
         (3, 5) if is(b"lpush") => Simple::Lpush,
         (3, 5) if is(b"rpush") => Simple::Rpush,
+        (4, 4) if is(b"hset") => Simple::Hset,
+        (4, 4) if is(b"zadd") => Simple::Zadd,
         _ => return None,
     };
     let key = bulk_at(buf, 8 + n + 2, max_bulk)?;
     let after_key = key.0 + key.1 + 2;
-    let (val, len) = if argc == 3 {
-        let val = bulk_at(buf, after_key, max_bulk)?;
-        (val, val.0 + val.1 + 2)
-    } else {
-        ((after_key, 0), after_key)
+    let mut end = after_key;
+    let mut arg = |present: bool| -> Option<(usize, usize)> {
+        if !present {
+            return Some((end, 0));
+        }
+        let a = bulk_at(buf, end, max_bulk)?;
+        end = a.0 + a.1 + 2;
+        Some(a)
     };
-    Some(SimpleRequest { op, name: (8, n), key, val, len })
+    let val = arg(argc >= 3)?;
+    let val2 = arg(argc == 4)?;
+    Some(SimpleRequest { op, name: (8, n), key, val, val2, len: end })
 }
 
 /// A complete bulk string (`$len\r\n...\r\n`) at `pos`: (start, len).
@@ -427,6 +439,15 @@ mod tests {
         assert_eq!(req(b"*2\r\n$4\r\nLPOP\r\n$1\r\nl\r\n").map(|r| r.op), Some(Simple::Lpop));
         assert_eq!(req(b"*2\r\n$4\r\nrpop\r\n$1\r\nl\r\n").map(|r| r.op), Some(Simple::Rpop));
         assert_eq!(req(b"*3\r\n$4\r\nSADD\r\n$1\r\ns\r\n$1\r\nm\r\n").map(|r| r.op), Some(Simple::Sadd));
+        let hset = req(b"*4\r\n$4\r\nhset\r\n$1\r\nh\r\n$2\r\nfi\r\n$3\r\nval\r\n").expect("an HSET");
+        assert_eq!(
+            (hset.op, hset.key, hset.val, hset.val2, hset.len),
+            (Simple::Hset, (18, 1), (25, 2), (33, 3), 38)
+        );
+        assert_eq!(
+            req(b"*4\r\n$4\r\nZADD\r\n$1\r\nz\r\n$1\r\n1\r\n$1\r\nm\r\n").map(|r| r.op),
+            Some(Simple::Zadd)
+        );
         for other in [
             &b"*3\r\n$3\r\nGET\r\n$1\r\nk\r\n$1\r\nx\r\n"[..], // GET's arity error
             b"*2\r\n$3\r\nSET\r\n$1\r\nk\r\n",                 // SET's arity error
@@ -441,6 +462,9 @@ mod tests {
             b"*2\r\n$5\r\nLPUSH\r\n$1\r\nl\r\n",           // LPUSH's arity error
             b"*2\r\n$4\r\nSADD\r\n$1\r\ns\r\n",            // SADD's arity error
             b"*3\r\n$5\r\nLPUSX\r\n$1\r\nl\r\n$1\r\nx\r\n",
+            b"*3\r\n$4\r\nHSET\r\n$1\r\nh\r\n$1\r\nf\r\n", // HSET's arity error
+            b"*5\r\n$4\r\nZADD\r\n$1\r\nz\r\n$2\r\nNX\r\n$1\r\n1\r\n$1\r\nm\r\n",
+            b"*4\r\n$4\r\nZADD\r\n$1\r\nz\r\n$1\r\n1\r\n$1\r\nm\r", // incomplete
             b"*2\r\n$3\r\nG\x05T\r\n$1\r\nk\r\n",
             b"*2\r\n$3\r\nGET\r\n$1\r\nk\r",    // incomplete
             b"*2\r\n$3\r\nGET\r\n$01\r\nk\r\n", // a length Redis reads its own way
@@ -456,7 +480,7 @@ mod tests {
     fn a_simple_request_is_what_the_full_parser_reads() {
         // Mutated GET/SET/INCR/DECR frames: wherever `simple_request` takes
         // one, the full parser must read the same arguments, consuming as much.
-        let bases: [&[u8]; 8] = [
+        let bases: [&[u8]; 10] = [
             b"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n*1\r\n$4\r\nPING\r\n",
             b"*3\r\n$3\r\nset\r\n$1\r\nk\r\n$12\r\nhello\r\nworld\r\n",
             b"*3\r\n$3\r\nSeT\r\n$0\r\n\r\n$2\r\n10\r\n",
@@ -465,6 +489,8 @@ mod tests {
             b"*3\r\n$5\r\nLPUSH\r\n$1\r\nl\r\n$3\r\nabc\r\n*2\r\n$4\r\nrpop\r\n$1\r\nl\r\n",
             b"*3\r\n$4\r\nsAdD\r\n$2\r\nst\r\n$0\r\n\r\n",
             b"*2\r\n$4\r\nLpOp\r\n$5\r\nlist1\r\n",
+            b"*4\r\n$4\r\nHSET\r\n$1\r\nh\r\n$2\r\nfi\r\n$3\r\nval\r\n",
+            b"*4\r\n$4\r\nzadd\r\n$2\r\nzz\r\n$3\r\n1.5\r\n$0\r\n\r\n*1\r\n",
         ];
         let mut rng = 0x2545_f491_4f6c_dd1du64;
         let mut next = |n: usize| {
@@ -482,7 +508,7 @@ mod tests {
                 }
                 let at = next(frame.len());
                 match next(4) {
-                    0 => frame[at] = b"0123456789$*\r\nxGgEeTtSsIiNnCcRrDdLlPpUuHhOoAa"[next(45)],
+                    0 => frame[at] = b"0123456789$*\r\nxGgEeTtSsIiNnCcRrDdLlPpUuHhOoAaZz"[next(47)],
                     1 => frame.truncate(at),
                     2 => frame.insert(at, b"0123456789\r\n$"[next(13)]),
                     _ => {
@@ -504,6 +530,9 @@ mod tests {
             let mut want = vec![span(req.name), span(req.key)];
             if matches!(req.op, Simple::Set | Simple::Lpush | Simple::Rpush | Simple::Sadd) {
                 want.push(span(req.val));
+            }
+            if matches!(req.op, Simple::Hset | Simple::Zadd) {
+                want.extend([span(req.val), span(req.val2)]);
             }
             assert_eq!(args.iter().map(|a| &a[..]).collect::<Vec<_>>(), want);
             assert_eq!(frame.len() - buf.len(), req.len, "{:?}", String::from_utf8_lossy(&frame));

@@ -2,8 +2,8 @@
 //! `dispatch`: `run_here` for a command of this shard's keys on its parsed
 //! arguments, and, shorter still, the fast path for the plain forms of a
 //! few commands (`protocol::Simple`: GET, SET, INCR, DECR, one-element
-//! LPUSH/RPUSH/SADD, LPOP/RPOP without a count), on their arguments where
-//! they lie in the read buffer.
+//! LPUSH/RPUSH/SADD/HSET/ZADD, LPOP/RPOP without a count), on their
+//! arguments where they lie in the read buffer.
 //!
 //! The general path splits every argument off the buffer as a `Bytes`,
 //! an atomic increment and decrement of the buffer's reference count each,
@@ -18,7 +18,7 @@
 //! value (WRONGTYPE, not an integer) is answered where the command ran.
 
 use super::{Conn, Pipeline};
-use crate::commands::{ConnCmd, Ctx, Exec, flags, lists, sets, strings};
+use crate::commands::{ConnCmd, Ctx, Exec, flags, hashes, lists, sets, strings, zsets};
 use crate::mesh::Cmd;
 use crate::protocol::{Reply, Simple, SimpleRequest};
 use crate::route::{Owner, shard_of};
@@ -113,25 +113,37 @@ impl Conn {
             return false;
         }
         let val = &buf[req.val.0..req.val.0 + req.val.1];
+        let val2 = &buf[req.val2.0..req.val2.0 + req.val2.1];
         // With every earlier reply written, GET's goes straight into `out`.
         let direct = p.replies.is_empty() && p.skip.is_empty();
         let resp3 = self.resp3;
-        let ran = shard.run_borrowed(self.db, |ctx| match req.op {
-            Simple::Get if direct => {
-                strings::get_into(ctx, key, out, resp3);
-                None
-            }
-            Simple::Get => Some(strings::get_borrowed(ctx, key)),
-            Simple::Set => Some(strings::set_borrowed(ctx, key, val)),
-            Simple::Incr => Some(strings::incr_borrowed(ctx, key, 1)),
-            Simple::Decr => Some(strings::incr_borrowed(ctx, key, -1)),
-            Simple::Lpush => Some(lists::push_borrowed(ctx, key, val, true)),
-            Simple::Rpush => Some(lists::push_borrowed(ctx, key, val, false)),
-            Simple::Lpop => Some(lists::pop_borrowed(ctx, key, true)),
-            Simple::Rpop => Some(lists::pop_borrowed(ctx, key, false)),
-            Simple::Sadd => Some(sets::sadd_borrowed(ctx, key, val)),
+        let ran = shard.run_borrowed(self.db, |ctx| {
+            Done::Reply(match req.op {
+                Simple::Get if direct => {
+                    strings::get_into(ctx, key, out, resp3);
+                    return Done::Encoded;
+                }
+                Simple::Get => strings::get_borrowed(ctx, key),
+                Simple::Set => strings::set_borrowed(ctx, key, val),
+                Simple::Incr => strings::incr_borrowed(ctx, key, 1),
+                Simple::Decr => strings::incr_borrowed(ctx, key, -1),
+                Simple::Lpush => lists::push_borrowed(ctx, key, val, true),
+                Simple::Rpush => lists::push_borrowed(ctx, key, val, false),
+                Simple::Lpop => lists::pop_borrowed(ctx, key, true),
+                Simple::Rpop => lists::pop_borrowed(ctx, key, false),
+                Simple::Sadd => sets::sadd_borrowed(ctx, key, val),
+                Simple::Hset => hashes::hset_borrowed(ctx, key, val, val2),
+                Simple::Zadd => match zsets::zadd_borrowed(ctx, key, val, val2) {
+                    Some(r) => r,
+                    None => return Done::Declined,
+                },
+            })
         });
-        let Some(reply) = ran else { return false };
+        let reply = match ran {
+            None | Some(Done::Declined) => return false,
+            Some(Done::Encoded) => None,
+            Some(Done::Reply(r)) => Some(r),
+        };
         self.count_command(match req.op {
             Simple::Get => "get",
             Simple::Set => "set",
@@ -142,12 +154,23 @@ impl Conn {
             Simple::Lpop => "lpop",
             Simple::Rpop => "rpop",
             Simple::Sadd => "sadd",
+            Simple::Hset => "hset",
+            Simple::Zadd => "zadd",
         });
         if let Some(r) = reply {
             self.answer(Some(r), out, p);
         }
         true
     }
+}
+
+/// How a fast-path command ended.
+enum Done {
+    /// Its reply is in the output buffer already.
+    Encoded,
+    Reply(Reply),
+    /// Not run, nothing changed: the general path takes it.
+    Declined,
 }
 
 impl Shard {
