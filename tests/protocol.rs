@@ -67,6 +67,28 @@ fn command_names_in_any_spelling_within_one_pipeline() {
     assert_eq!(r.cmd(&["GeT", "SET"]), Frame::bulk("5"));
 }
 
+/// Requests written in one go, and the reply each must get, in order.
+#[derive(Default)]
+struct Script {
+    buf: Vec<u8>,
+    want: Vec<Frame>,
+}
+
+impl Script {
+    fn req(&mut self, args: &[&[u8]], reply: Frame) {
+        self.buf.extend(encode(args));
+        self.want.push(reply);
+    }
+
+    /// Sends the whole script in one write and compares every reply.
+    fn check(self, r: &mut Raw) {
+        let replies = pipeline(r, self.buf, self.want.len());
+        for (i, (got, want)) in replies.iter().zip(&self.want).enumerate() {
+            assert_eq!(got, want, "reply {i}");
+        }
+    }
+}
+
 #[test]
 fn plain_get_and_set_between_every_other_kind_of_request() {
     // GET and SET without options take a fast path where their keys are
@@ -76,12 +98,8 @@ fn plain_get_and_set_between_every_other_kind_of_request() {
     let mut r = s.raw();
     let (a, b) = (common::key_on_shard("a", 0, 2), common::key_on_shard("b", 1, 2));
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut buf = Vec::new();
-    let mut want = Vec::new();
-    let mut req = |args: &[&[u8]], reply: Frame| {
-        buf.extend(encode(args));
-        want.push(reply);
-    };
+    let mut script = Script::default();
+    let mut req = |args: &[&[u8]], reply: Frame| script.req(args, reply);
     req(&[b"set", a, b"1"], Frame::simple("OK"));
     req(&[b"SET", b, b"2"], Frame::simple("OK"));
     req(&[b"MSET", a, b"3", b, b"4"], Frame::simple("OK"));
@@ -108,11 +126,7 @@ fn plain_get_and_set_between_every_other_kind_of_request() {
     req(&[b"GET", a], Frame::simple("QUEUED"));
     req(&[b"EXEC"], Frame::Array(vec![Frame::simple("OK"), Frame::bulk("6")]));
     req(&[b"SET", b"t", b"v", b"PX", b"1"], Frame::simple("OK"));
-    let n = want.len();
-    let replies = pipeline(&mut r, buf, n);
-    for (i, (got, want)) in replies.iter().zip(&want).enumerate() {
-        assert_eq!(got, want, "reply {i}");
-    }
+    script.check(&mut r);
     // An expired key is gone for a plain GET, and counted as expired.
     std::thread::sleep(std::time::Duration::from_millis(20));
     assert_eq!(r.cmd(&["GET", "t"]), Frame::NilBulk);
@@ -128,12 +142,8 @@ fn plain_incr_and_decr_between_every_other_kind_of_request() {
     let mut r = s.raw();
     let (a, b) = (common::key_on_shard("a", 0, 2), common::key_on_shard("b", 1, 2));
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut buf = Vec::new();
-    let mut want = Vec::new();
-    let mut req = |args: &[&[u8]], reply: Frame| {
-        buf.extend(encode(args));
-        want.push(reply);
-    };
+    let mut script = Script::default();
+    let mut req = |args: &[&[u8]], reply: Frame| script.req(args, reply);
     let not_int = || Frame::error("ERR value is not an integer or out of range");
     let overflow = || Frame::error("ERR increment or decrement would overflow");
     req(&[b"INCR", a], Frame::Int(1));
@@ -165,11 +175,7 @@ fn plain_incr_and_decr_between_every_other_kind_of_request() {
     req(&[b"MULTI"], Frame::simple("OK"));
     req(&[b"INCR", a], Frame::simple("QUEUED"));
     req(&[b"EXEC"], Frame::Array(vec![Frame::Int(2)]));
-    let n = want.len();
-    let replies = pipeline(&mut r, buf, n);
-    for (i, (got, want)) in replies.iter().zip(&want).enumerate() {
-        assert_eq!(got, want, "reply {i}");
-    }
+    script.check(&mut r);
     // INCR keeps the key's time to live, as in Redis.
     match r.cmd(&["TTL", "t"]) {
         Frame::Int(ttl) => assert!((1..=100).contains(&ttl), "TTL {ttl}"),
@@ -186,12 +192,8 @@ fn plain_collection_writes_between_every_other_kind_of_request() {
     let mut r = s.raw();
     let (a, b) = (common::key_on_shard("a", 0, 2), common::key_on_shard("b", 1, 2));
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut buf = Vec::new();
-    let mut want = Vec::new();
-    let mut req = |args: &[&[u8]], reply: Frame| {
-        buf.extend(encode(args));
-        want.push(reply);
-    };
+    let mut script = Script::default();
+    let mut req = |args: &[&[u8]], reply: Frame| script.req(args, reply);
     let wrongtype = || Frame::error("WRONGTYPE Operation against a key holding the wrong kind of value");
     for k in [a, b] {
         req(&[b"LPUSH", k, b"x"], Frame::Int(1));
@@ -249,11 +251,7 @@ fn plain_collection_writes_between_every_other_kind_of_request() {
     req(&[b"RPUSH", b"tx", b"q"], Frame::simple("QUEUED"));
     req(&[b"LPOP", b"tx"], Frame::simple("QUEUED"));
     req(&[b"EXEC"], Frame::Array(vec![Frame::Int(1), Frame::bulk("q")]));
-    let n = want.len();
-    let replies = pipeline(&mut r, buf, n);
-    for (i, (got, want)) in replies.iter().zip(&want).enumerate() {
-        assert_eq!(got, want, "reply {i}");
-    }
+    script.check(&mut r);
 }
 
 #[test]

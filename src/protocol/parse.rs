@@ -84,6 +84,26 @@ pub enum Simple {
     Zadd,
 }
 
+impl Simple {
+    /// The command's name in lower case, as the recognizer matches it and
+    /// INFO and CLIENT LIST show it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Simple::Get => "get",
+            Simple::Set => "set",
+            Simple::Incr => "incr",
+            Simple::Decr => "decr",
+            Simple::Lpush => "lpush",
+            Simple::Rpush => "rpush",
+            Simple::Lpop => "lpop",
+            Simple::Rpop => "rpop",
+            Simple::Sadd => "sadd",
+            Simple::Hset => "hset",
+            Simple::Zadd => "zadd",
+        }
+    }
+}
+
 /// A complete [`Simple`] request at the front of a buffer: where its name,
 /// key, `val` (the third argument) and `val2` (the fourth) lie, as (start,
 /// len; empty where the request has fewer), and its whole length.
@@ -105,36 +125,26 @@ pub struct SimpleRequest {
 /// which `parse_request_into` then reads with every rule and error.
 #[inline]
 pub fn simple_request(buf: &[u8], max_bulk: usize) -> Option<SimpleRequest> {
-    let (argc, n) = match buf.get(..8)? {
-        b"*2\r\n$3\r\n" => (2, 3),
-        b"*3\r\n$3\r\n" => (3, 3),
-        b"*2\r\n$4\r\n" => (2, 4),
-        b"*3\r\n$4\r\n" => (3, 4),
-        b"*3\r\n$5\r\n" => (3, 5),
-        b"*4\r\n$4\r\n" => (4, 4),
+    // The header gives the argument count and the name's length; the
+    // commands of that shape are the candidates.
+    let (argc, forms): (usize, &[Simple]) = match buf.get(..8)? {
+        b"*2\r\n$3\r\n" => (2, &[Simple::Get]),
+        b"*3\r\n$3\r\n" => (3, &[Simple::Set]),
+        b"*2\r\n$4\r\n" => (2, &[Simple::Incr, Simple::Decr, Simple::Lpop, Simple::Rpop]),
+        b"*3\r\n$4\r\n" => (3, &[Simple::Sadd]),
+        b"*3\r\n$5\r\n" => (3, &[Simple::Lpush, Simple::Rpush]),
+        b"*4\r\n$4\r\n" => (4, &[Simple::Hset, Simple::Zadd]),
         _ => return None,
     };
+    let n = forms[0].name().len();
     let name = buf.get(8..8 + n + 2)?;
     if &name[n..] != b"\r\n" {
         return None;
     }
     // ASCII letters only: `c | 0x20` folds the upper case, and nothing else
     // onto a lower-case letter.
-    let is = |word: &[u8]| name[..n].iter().zip(word).all(|(c, l)| c | 0x20 == *l);
-    let op = match (argc, n) {
-        (2, 3) if is(b"get") => Simple::Get,
-        (3, 3) if is(b"set") => Simple::Set,
-        (2, 4) if is(b"incr") => Simple::Incr,
-        (2, 4) if is(b"decr") => Simple::Decr,
-        (2, 4) if is(b"lpop") => Simple::Lpop,
-        (2, 4) if is(b"rpop") => Simple::Rpop,
-        (3, 4) if is(b"sadd") => Simple::Sadd,
-        (3, 5) if is(b"lpush") => Simple::Lpush,
-        (3, 5) if is(b"rpush") => Simple::Rpush,
-        (4, 4) if is(b"hset") => Simple::Hset,
-        (4, 4) if is(b"zadd") => Simple::Zadd,
-        _ => return None,
-    };
+    let is = |op: &&Simple| name[..n].iter().zip(op.name().as_bytes()).all(|(c, l)| c | 0x20 == *l);
+    let op = *forms.iter().find(is)?;
     let key = bulk_at(buf, 8 + n + 2, max_bulk)?;
     let after_key = key.0 + key.1 + 2;
     let mut end = after_key;

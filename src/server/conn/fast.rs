@@ -144,19 +144,7 @@ impl Conn {
             Some(Done::Encoded) => None,
             Some(Done::Reply(r)) => Some(r),
         };
-        self.count_command(match req.op {
-            Simple::Get => "get",
-            Simple::Set => "set",
-            Simple::Incr => "incr",
-            Simple::Decr => "decr",
-            Simple::Lpush => "lpush",
-            Simple::Rpush => "rpush",
-            Simple::Lpop => "lpop",
-            Simple::Rpop => "rpop",
-            Simple::Sadd => "sadd",
-            Simple::Hset => "hset",
-            Simple::Zadd => "zadd",
-        });
+        self.count_command(req.op.name());
         if let Some(r) = reply {
             self.answer(Some(r), out, p);
         }
