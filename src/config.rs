@@ -46,6 +46,10 @@ pub struct Cli {
     /// Working directory for snapshot files.
     #[arg(long)]
     pub dir: Option<String>,
+    /// Longest nap, in microseconds, a busy shard takes to gather its
+    /// clients' requests instead of being woken by each (0: never nap).
+    #[arg(long = "coalesce-us")]
+    pub coalesce_us: Option<u64>,
 }
 
 /// The effective configuration.
@@ -74,6 +78,8 @@ pub struct Config {
     pub replica_read_only: bool,
     /// `client-output-buffer-limit replica <hard> <soft> <soft-seconds>`.
     pub replica_obuf: (usize, usize, u64),
+    /// `--coalesce-us`: the longest nap of a shard's socket poller, µs.
+    pub coalesce_us: u64,
 }
 
 impl Default for Config {
@@ -98,6 +104,7 @@ impl Default for Config {
             repl_timeout: 60,
             replica_read_only: true,
             replica_obuf: (256 << 20, 64 << 20, 60),
+            coalesce_us: 50,
         }
     }
 }
@@ -413,6 +420,9 @@ impl Config {
         if let Some(d) = cli.dir {
             c.dir = d;
         }
+        if let Some(n) = cli.coalesce_us {
+            c.coalesce_us = n;
+        }
         Ok(c)
     }
 
@@ -437,6 +447,7 @@ impl Config {
                     Ok(())
                 }
                 "shards" => num(value).map(|s| self.shards = s),
+                "coalesce-us" => num(value).map(|n| self.coalesce_us = n),
                 "replicaof" | "slaveof" => {
                     let mut it = value.split_whitespace();
                     match (it.next(), it.next()) {

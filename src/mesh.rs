@@ -259,6 +259,8 @@ pub struct ShardStats {
     pub misses: u64,
     pub dirty: u64,
     pub allocated: i64,
+    /// Naps the socket poller took (`--coalesce-us`).
+    pub naps: u64,
 }
 
 pub enum Resp {

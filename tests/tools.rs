@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Exec, Server, redis_cli, redis_cli_input, require_tool, run_with_timeout};
+use common::{Exec, Server, info_field, redis_cli, redis_cli_input, require_tool, run_with_timeout};
 use std::process::Command;
 use std::time::Duration;
 
@@ -121,6 +121,40 @@ fn redis_benchmark_set_get_incr_mset_pipelined() {
     let mut c = s.client();
     assert_eq!(c.ok::<String>(&["GET", "key:__rand_int__"]).len(), 3);
     assert!(c.ok::<i64>(&["GET", "counter:__rand_int__"]) > 0);
+}
+
+/// 50 clients INCR one counter; returns the counter and, on ringkv, the
+/// naps its shards took (`INFO stats` `coalesce_naps`).
+fn fifty_clients_incr(s: &Server) -> (i64, Option<u64>) {
+    benchmark(s.port(), &["-t", "incr", "-c", "50", "-n", "100000", "-q"], &["INCR"]);
+    let mut c = s.client();
+    let counter = c.ok::<i64>(&["GET", "counter:__rand_int__"]);
+    let info = c.ok::<String>(&["INFO", "stats"]);
+    (counter, info_field(&info, "coalesce_naps").map(|n| n.parse().unwrap()))
+}
+
+#[test]
+fn many_clients_with_naps_lose_no_request() {
+    // 50 connections coming back every few tens of microseconds: the
+    // shards nap to gather requests rather than be woken by each packet.
+    // Every request must still be answered once, and none lost in a nap.
+    let s = Server::start();
+    let (counter, naps) = fifty_clients_incr(&s);
+    assert_eq!(counter, 100_000);
+    if !s.is_redis {
+        assert!(naps.expect("INFO stats has coalesce_naps") > 0, "no nap taken under 50 clients");
+    }
+}
+
+#[test]
+fn coalesce_us_zero_turns_naps_off() {
+    let s = Server::with_args(&["--coalesce-us", "0"]);
+    if s.is_redis {
+        return;
+    }
+    let (counter, naps) = fifty_clients_incr(&s);
+    assert_eq!(counter, 100_000);
+    assert_eq!(naps, Some(0));
 }
 
 #[test]

@@ -116,7 +116,7 @@ pub(super) async fn info(conn: &mut Conn, argv: &[Bytes]) -> R {
         section(
             "Stats",
             format!(
-                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n{}",
+                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\ncoalesce_naps:{}\r\n{}",
                 sum(|s| s.connections_received),
                 sum(|s| s.commands_processed),
                 sum(|s| s.net_input),
@@ -125,6 +125,7 @@ pub(super) async fn info(conn: &mut Conn, argv: &[Bytes]) -> R {
                 sum(|s| s.expired),
                 sum(|s| s.hits),
                 sum(|s| s.misses),
+                sum(|s| s.naps),
                 repl,
             ),
         );

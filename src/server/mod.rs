@@ -223,7 +223,8 @@ async fn shard_main(
     let hz = cfg.hz;
     let replica = cfg.replicaof.is_some();
     let peer = crate::mesh::Peer::new(senders, id, &dir).await;
-    let readiness = readiness::Readiness::new().map_err(|e| format!("shard {id}: epoll: {e}"))?;
+    let readiness =
+        readiness::Readiness::new(cfg.coalesce_us).map_err(|e| format!("shard {id}: epoll: {e}"))?;
     glommio::spawn_local(readiness.clone().run()).detach();
     let shard = Rc::new(Shard::new(id, cfg, peer, stop_tx, run_id, seq, readiness));
     shard.replica.set(replica);

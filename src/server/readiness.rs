@@ -15,6 +15,23 @@
 //! Every arrival after a short read raises an edge, which marks the slot
 //! ready whether or not its task is waiting yet, so no wake-up is lost; a
 //! hang-up marks it closed for good.
+//!
+//! Naps. With many connections and a fast shard, the shard runs dry after
+//! every few requests and sleeps; each client packet that arrives while the
+//! ring's poll is armed wakes it, and the client's `send` pays for that
+//! wake-up (the epoll callback, task work, waking the thread). When the
+//! clients are coming back fast enough, the poller instead sleeps on a timer
+//! for a short nap with nothing armed: packets meanwhile only join the epoll
+//! ready list, and one `epoll_wait` takes them all when the nap ends. The nap
+//! is at most an eighth of the time a connection takes between two requests
+//! (so a closed loop of few clients, which waits on its replies, loses at
+//! most about that share of its rate, and below 10 µs no nap is taken at
+//! all), only when at least one request is due within it (a lone or slow
+//! client never naps), and never longer than `--coalesce-us` (default 50).
+//! Measured pinned against a 50-client redis-benchmark: `-P 1` GET +10-15%
+//! requests/s at 10% less CPU per request, `-P 16` GET 5% less CPU; 1-16
+//! clients unchanged. Redis needs none of this: its slower loop is still
+//! busy when the next packet comes.
 
 use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
@@ -34,6 +51,8 @@ struct Slot {
     /// data, no further edge would say the end is there to be read.)
     closed: bool,
     waker: Option<Waker>,
+    /// When the set last reported data on it (`Pace` clock, ns; 0: never).
+    seen: u64,
 }
 
 /// A shard's epoll set and the readiness of each registered socket.
@@ -41,10 +60,15 @@ pub struct Readiness {
     epfd: OwnedFd,
     slots: RefCell<Vec<Slot>>,
     free: RefCell<Vec<usize>>,
+    /// The longest nap; zero: never nap.
+    max_nap: u64,
+    /// Naps taken, for INFO.
+    naps: Cell<u64>,
 }
 
 impl Readiness {
-    pub fn new() -> io::Result<Rc<Readiness>> {
+    /// `max_nap_us`: `--coalesce-us`, the longest nap (0: none).
+    pub fn new(max_nap_us: u64) -> io::Result<Rc<Readiness>> {
         // SAFETY: plain syscall; the fd is owned from here on.
         let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
         if fd < 0 {
@@ -52,7 +76,13 @@ impl Readiness {
         }
         // SAFETY: `fd` is a fresh descriptor nobody else owns.
         let epfd = unsafe { OwnedFd::from_raw_fd(fd) };
-        Ok(Rc::new(Readiness { epfd, slots: RefCell::default(), free: RefCell::default() }))
+        Ok(Rc::new(Readiness {
+            epfd,
+            slots: RefCell::default(),
+            free: RefCell::default(),
+            max_nap: max_nap_us.saturating_mul(1000),
+            naps: Cell::new(0),
+        }))
     }
 
     /// Registers a socket; reads on it go through the returned value, which
@@ -79,39 +109,129 @@ impl Readiness {
         Ok(Registration { set: self.clone(), fd, slot, drained: Cell::new(false) })
     }
 
-    /// The shard's poller task: waits for the epoll fd on the ring, then
-    /// marks and wakes every socket that reported data.
+    /// Naps taken so far.
+    pub fn naps(&self) -> u64 {
+        self.naps.get()
+    }
+
+    /// The shard's poller task: waits for the epoll fd on the ring, or naps
+    /// (see the module doc), then marks and wakes every socket that
+    /// reported data.
     pub async fn run(self: Rc<Self>) {
         let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; BATCH];
+        let mut pace = Pace::new(self.max_nap);
         loop {
+            if let Some(nap) = pace.nap() {
+                // Let the connections just woken run, then look again.
+                futures_lite::future::yield_now().await;
+                if self.drain(&mut events, &mut pace) > 0 {
+                    continue;
+                }
+                self.naps.set(self.naps.get() + 1);
+                glommio::timer::sleep(nap).await;
+                if self.drain(&mut events, &mut pace) > 0 {
+                    continue;
+                }
+            }
             if let Err(e) = glommio::io::poll_readable(self.epfd.as_raw_fd()).await {
                 tracing::error!("epoll poll failed: {e}");
                 glommio::timer::sleep(std::time::Duration::from_millis(10)).await;
                 continue;
             }
-            loop {
-                // SAFETY: `events` has room for BATCH entries; timeout 0.
-                let n =
-                    unsafe { libc::epoll_wait(self.epfd.as_raw_fd(), events.as_mut_ptr(), BATCH as i32, 0) };
-                if n <= 0 {
-                    break;
-                }
-                let mut slots = self.slots.borrow_mut();
-                for ev in &events[..n as usize] {
-                    if let Some(s) = slots.get_mut(ev.u64 as usize) {
-                        s.ready = true;
-                        s.closed |=
-                            ev.events & (libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR) as u32 != 0;
-                        if let Some(w) = s.waker.take() {
-                            w.wake();
-                        }
+            self.drain(&mut events, &mut pace);
+        }
+    }
+
+    /// Takes every report the set holds, marks and wakes those sockets;
+    /// returns how many there were.
+    fn drain(&self, events: &mut [libc::epoll_event], pace: &mut Pace) -> usize {
+        let mut total = 0;
+        let mut now = 0;
+        loop {
+            // SAFETY: `events` has room for its length; timeout 0.
+            let n = unsafe {
+                libc::epoll_wait(self.epfd.as_raw_fd(), events.as_mut_ptr(), events.len() as i32, 0)
+            };
+            if n <= 0 {
+                break;
+            }
+            total += n as usize;
+            now = pace.now();
+            let mut slots = self.slots.borrow_mut();
+            for ev in &events[..n as usize] {
+                if let Some(s) = slots.get_mut(ev.u64 as usize) {
+                    pace.socket(s.seen, now);
+                    s.seen = now;
+                    s.ready = true;
+                    s.closed |= ev.events & (libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR) as u32 != 0;
+                    if let Some(w) = s.waker.take() {
+                        w.wake();
                     }
                 }
-                if (n as usize) < BATCH {
-                    break;
-                }
+            }
+            if (n as usize) < events.len() {
+                break;
             }
         }
+        if total > 0 {
+            pace.drained(total, now);
+        }
+        total
+    }
+}
+
+/// A nap is at most this share of a connection's time between requests.
+const NAP_SHARE: u64 = 8;
+/// Shorter naps are not taken: a timer wake-up would cost the shard more
+/// than the packet wake-ups it saves.
+const NAP_MIN_NS: u64 = 10_000;
+/// Samples are capped here, so one long idle spell does not dominate.
+const SAMPLE_CAP_NS: u64 = 10_000_000;
+
+/// How fast the shard's clients come back, to decide whether to nap.
+struct Pace {
+    t0: std::time::Instant,
+    /// EWMA (1/16) of the time between two reports on one socket, ns.
+    cycle: u64,
+    /// EWMA (1/8) of the time between two reports on any socket, ns.
+    arrival: u64,
+    /// When the last drain found data.
+    last: u64,
+    max: u64,
+}
+
+impl Pace {
+    fn new(max: u64) -> Pace {
+        Pace { t0: std::time::Instant::now(), cycle: 0, arrival: 0, last: 0, max }
+    }
+
+    /// Nanoseconds since start, never 0 (0 marks "never seen").
+    fn now(&self) -> u64 {
+        self.t0.elapsed().as_nanos() as u64 + 1
+    }
+
+    /// A socket last seen at `seen` reported data again at `now`.
+    fn socket(&mut self, seen: u64, now: u64) {
+        if seen != 0 {
+            let sample = (now - seen).min(SAMPLE_CAP_NS);
+            self.cycle = if self.cycle == 0 { sample } else { self.cycle - self.cycle / 16 + sample / 16 };
+        }
+    }
+
+    /// A drain at `now` found `n` reports.
+    fn drained(&mut self, n: usize, now: u64) {
+        if self.last != 0 {
+            let sample = ((now - self.last) / n as u64).min(SAMPLE_CAP_NS);
+            self.arrival =
+                if self.arrival == 0 { sample } else { self.arrival - self.arrival / 8 + sample / 8 };
+        }
+        self.last = now;
+    }
+
+    /// How long to nap instead of arming the poll, if at all.
+    fn nap(&self) -> Option<std::time::Duration> {
+        let d = (self.cycle / NAP_SHARE).min(self.max);
+        (d >= NAP_MIN_NS && d >= self.arrival).then(|| std::time::Duration::from_nanos(d))
     }
 }
 
@@ -180,5 +300,48 @@ impl Drop for Registration {
         };
         self.set.slots.borrow_mut()[self.slot] = Slot::default();
         self.set.free.borrow_mut().push(self.slot);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pace;
+    use std::time::Duration;
+
+    /// Feeds `conns` sockets reporting round-robin, one every `gap_ns`,
+    /// one report per drain, and returns the nap the poller would take.
+    fn nap_after(conns: usize, gap_ns: u64, max_us: u64) -> Option<Duration> {
+        let mut p = Pace::new(max_us * 1000);
+        let mut seen = vec![0u64; conns];
+        let mut now = 1;
+        for i in 0..conns * 200 {
+            now += gap_ns;
+            let s = &mut seen[i % conns];
+            p.socket(*s, now);
+            *s = now;
+            p.drained(1, now);
+        }
+        p.nap()
+    }
+
+    #[test]
+    fn many_busy_connections_nap_an_eighth_of_their_cycle() {
+        // 50 connections, one request every 6 µs: each comes back every 300 µs.
+        let nap = nap_after(50, 6_000, 50).expect("a nap");
+        assert!((Duration::from_micros(36)..=Duration::from_micros(38)).contains(&nap), "{nap:?}");
+        assert_eq!(nap_after(50, 6_000, 20), Some(Duration::from_micros(20)));
+    }
+
+    #[test]
+    fn few_or_slow_clients_never_nap() {
+        // 8 connections at full speed: a nap would be under 10 µs.
+        assert_eq!(nap_after(8, 7_000, 50), None);
+        // One connection: nothing else is due within any nap.
+        assert_eq!(nap_after(1, 1_000_000, 50), None);
+        assert_eq!(nap_after(1, 30_000, 50), None);
+        // 50 connections, idle between requests: none due within the nap.
+        assert_eq!(nap_after(50, 200_000, 50), None);
+        // --coalesce-us 0.
+        assert_eq!(nap_after(50, 6_000, 0), None);
     }
 }

@@ -639,6 +639,7 @@ impl Shard {
             misses: kstats.misses,
             dirty: c.dirty.get(),
             allocated: crate::alloc::thread_allocated(),
+            naps: self.readiness.naps(),
         }
     }
 
