@@ -148,13 +148,15 @@ fn many_clients_with_naps_lose_no_request() {
 
 #[test]
 fn coalesce_us_zero_turns_naps_off() {
-    let s = Server::with_args(&["--coalesce-us", "0"]);
-    if s.is_redis {
-        return;
+    // As a flag, and as a line of the config file.
+    for s in [Server::with_args(&["--coalesce-us", "0"]), Server::with_config("coalesce-us 0\n", &[])] {
+        if s.is_redis {
+            return;
+        }
+        let (counter, naps) = fifty_clients_incr(&s);
+        assert_eq!(counter, 100_000);
+        assert_eq!(naps, Some(0));
     }
-    let (counter, naps) = fifty_clients_incr(&s);
-    assert_eq!(counter, 100_000);
-    assert_eq!(naps, Some(0));
 }
 
 #[test]
