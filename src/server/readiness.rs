@@ -28,9 +28,9 @@
 //! most about that share of its rate, and below 10 µs no nap is taken at
 //! all), only when at least one request is due within it (a lone or slow
 //! client never naps), and never longer than `--coalesce-us` (default 50).
-//! Measured pinned against a 50-client redis-benchmark: `-P 1` GET +10-15%
-//! requests/s at 10% less CPU per request, `-P 16` GET 5% less CPU; 1-16
-//! clients unchanged. Redis needs none of this: its slower loop is still
+//! Measured pinned against a 50-client redis-benchmark: `-P 1` GET +7-15%
+//! requests/s at about 10% less CPU per request, `-P 16` GET 6-9% less CPU;
+//! 1-16 clients unchanged (README, "Latest results"). Redis needs none of this: its slower loop is still
 //! busy when the next packet comes.
 
 use std::cell::{Cell, RefCell};
