@@ -6,6 +6,8 @@
 # EXIT trap by bench_init) stops every one of them by PID.
 
 RINGKV=${RINGKV:-target/release/ringkv}
+# Extra flags for every ringkv start_server starts (scripts/latency).
+RINGKV_ARGS=()
 SERVER_PIDS=()
 BENCH_TMP=
 
@@ -172,7 +174,8 @@ start_server() {
         mkdir -p "$dir"
         case $name in
             ringkv)
-                cmd=("$(realpath "$RINGKV")" --port "$port" --bind 127.0.0.1 --shards "$shards" --loglevel warning)
+                cmd=("$(realpath "$RINGKV")" --port "$port" --bind 127.0.0.1 --shards "$shards" --loglevel warning
+                    "${RINGKV_ARGS[@]}")
                 # Persistence off, should the binary know these flags.
                 if [[ $("${cmd[0]}" --help 2>/dev/null) == *--save* ]]; then
                     cmd+=(--save "" --appendonly no)

@@ -27,7 +27,10 @@
 //! (so a closed loop of few clients, which waits on its replies, loses at
 //! most about that share of its rate, and below 10 µs no nap is taken at
 //! all), only when at least one request is due within it (a lone or slow
-//! client never naps), and never longer than `--coalesce-us` (default 50).
+//! client never naps), only while the shard's thread is busy at least 70% of
+//! the time (an open loop at a moderate rate would pay the nap in latency
+//! and gain nothing; `scripts/latency`), and never longer than
+//! `--coalesce-us` (default 50).
 //! Measured pinned against a 50-client redis-benchmark: `-P 1` GET +7-15%
 //! requests/s at about 10% less CPU per request, `-P 16` GET 6-9% less CPU;
 //! 1-16 clients unchanged (README, "Latest results"). Redis needs none of this: its slower loop is still
@@ -187,6 +190,20 @@ const NAP_SHARE: u64 = 8;
 const NAP_MIN_NS: u64 = 10_000;
 /// Samples are capped here, so one long idle spell does not dominate.
 const SAMPLE_CAP_NS: u64 = 10_000_000;
+/// Naps only when the shard's thread was busy at least this share of the
+/// time (per mille): below it, a nap would add latency to a server that has
+/// CPU to spare, for clients that are not waiting on it in a closed loop.
+const BUSY_MIN: u64 = 700;
+/// The busy share is measured over windows of at least this long.
+const WINDOW_NS: u64 = 1_000_000;
+
+/// CPU time of the calling thread, ns.
+fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: valid clock id and out pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
 
 /// How fast the shard's clients come back, to decide whether to nap.
 struct Pace {
@@ -198,11 +215,25 @@ struct Pace {
     /// When the last drain found data.
     last: u64,
     max: u64,
+    /// Start of the current busy window (wall and thread CPU time, ns).
+    win_start: u64,
+    win_cpu: u64,
+    /// EWMA (1/4) of the thread's busy share per window, per mille.
+    busy: u64,
 }
 
 impl Pace {
     fn new(max: u64) -> Pace {
-        Pace { t0: std::time::Instant::now(), cycle: 0, arrival: 0, last: 0, max }
+        Pace {
+            t0: std::time::Instant::now(),
+            cycle: 0,
+            arrival: 0,
+            last: 0,
+            max,
+            win_start: 0,
+            win_cpu: 0,
+            busy: 0,
+        }
     }
 
     /// Nanoseconds since start, never 0 (0 marks "never seen").
@@ -226,12 +257,19 @@ impl Pace {
                 if self.arrival == 0 { sample } else { self.arrival - self.arrival / 8 + sample / 8 };
         }
         self.last = now;
+        if now - self.win_start >= WINDOW_NS {
+            let cpu = thread_cpu_ns();
+            let b = ((cpu - self.win_cpu) * 1000 / (now - self.win_start)).min(1000);
+            self.busy = self.busy - self.busy / 4 + b / 4;
+            (self.win_start, self.win_cpu) = (now, cpu);
+        }
     }
 
     /// How long to nap instead of arming the poll, if at all.
     fn nap(&self) -> Option<std::time::Duration> {
         let d = (self.cycle / NAP_SHARE).min(self.max);
-        (d >= NAP_MIN_NS && d >= self.arrival).then(|| std::time::Duration::from_nanos(d))
+        (d >= NAP_MIN_NS && d >= self.arrival && self.busy >= BUSY_MIN)
+            .then(|| std::time::Duration::from_nanos(d))
     }
 }
 
@@ -311,6 +349,11 @@ mod tests {
     /// Feeds `conns` sockets reporting round-robin, one every `gap_ns`,
     /// one report per drain, and returns the nap the poller would take.
     fn nap_after(conns: usize, gap_ns: u64, max_us: u64) -> Option<Duration> {
+        nap_when_busy(conns, gap_ns, max_us, 900)
+    }
+
+    /// The same, with the shard's thread busy `busy` per mille of the time.
+    fn nap_when_busy(conns: usize, gap_ns: u64, max_us: u64, busy: u64) -> Option<Duration> {
         let mut p = Pace::new(max_us * 1000);
         let mut seen = vec![0u64; conns];
         let mut now = 1;
@@ -321,6 +364,7 @@ mod tests {
             *s = now;
             p.drained(1, now);
         }
+        p.busy = busy;
         p.nap()
     }
 
@@ -343,5 +387,13 @@ mod tests {
         assert_eq!(nap_after(50, 200_000, 50), None);
         // --coalesce-us 0.
         assert_eq!(nap_after(50, 6_000, 0), None);
+    }
+
+    #[test]
+    fn a_shard_with_cpu_to_spare_never_naps() {
+        // Many connections, but an open loop at a moderate rate: a nap would
+        // only add latency.
+        assert_eq!(nap_when_busy(50, 6_000, 50, 400), None);
+        assert!(nap_when_busy(50, 6_000, 50, 750).is_some());
     }
 }
