@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Exec, Server, info_field, redis_cli, redis_cli_input, require_tool, run_with_timeout};
+use common::{Exec, Server, redis_benchmark, redis_cli, redis_cli_input, require_tool, run_with_timeout};
 use std::process::Command;
 use std::time::Duration;
 
@@ -81,38 +81,10 @@ fn nc_raw_resp_as_in_the_seed() {
     assert_eq!(inline, "+OK\r\n$1\r\nb\r\n");
 }
 
-/// Runs redis-benchmark; asserts exit 0, no error or warning line, and a
-/// requests-per-second line for each test name.
-fn benchmark(port: u16, args: &[&str], tests: &[&str]) {
-    require_tool("redis-benchmark");
-    let out = run_with_timeout(
-        Command::new("redis-benchmark").args(["-p", &port.to_string()]).args(args),
-        None,
-        Duration::from_secs(60),
-    );
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "redis-benchmark {args:?} exited {}:\n{text}", out.status);
-    for line in text.lines() {
-        let l = line.to_lowercase();
-        assert!(
-            !l.contains("err") && !l.contains("warning"),
-            "redis-benchmark {args:?} printed: {line}\n{text}"
-        );
-    }
-    // -q output separates progress updates with carriage returns.
-    let lines: Vec<&str> = text.split(['\n', '\r']).collect();
-    for t in tests {
-        assert!(
-            lines.iter().any(|l| l.starts_with(&format!("{t}:")) && l.contains("requests per second")),
-            "no result line for {t}:\n{text}"
-        );
-    }
-}
-
 #[test]
 fn redis_benchmark_set_get_incr_mset_pipelined() {
     let s = Server::start();
-    benchmark(
+    redis_benchmark(
         s.port(),
         &["-t", "set,get,incr,mset", "-n", "100000", "-P", "16", "-q"],
         &["SET", "GET", "INCR", "MSET (10 keys)"],
@@ -123,46 +95,10 @@ fn redis_benchmark_set_get_incr_mset_pipelined() {
     assert!(c.ok::<i64>(&["GET", "counter:__rand_int__"]) > 0);
 }
 
-/// 50 clients INCR one counter; returns the counter and, on ringkv, the
-/// naps its shards took (`INFO stats` `coalesce_naps`).
-fn fifty_clients_incr(s: &Server) -> (i64, Option<u64>) {
-    benchmark(s.port(), &["-t", "incr", "-c", "50", "-n", "100000", "-q"], &["INCR"]);
-    let mut c = s.client();
-    let counter = c.ok::<i64>(&["GET", "counter:__rand_int__"]);
-    let info = c.ok::<String>(&["INFO", "stats"]);
-    (counter, info_field(&info, "coalesce_naps").map(|n| n.parse().unwrap()))
-}
-
-#[test]
-fn many_clients_with_naps_lose_no_request() {
-    // 50 connections coming back every few tens of microseconds: the
-    // shards nap to gather requests rather than be woken by each packet.
-    // Every request must still be answered once, and none lost in a nap.
-    let s = Server::start();
-    let (counter, naps) = fifty_clients_incr(&s);
-    assert_eq!(counter, 100_000);
-    if !s.is_redis {
-        assert!(naps.expect("INFO stats has coalesce_naps") > 0, "no nap taken under 50 clients");
-    }
-}
-
-#[test]
-fn coalesce_us_zero_turns_naps_off() {
-    // As a flag, and as a line of the config file.
-    for s in [Server::with_args(&["--coalesce-us", "0"]), Server::with_config("coalesce-us 0\n", &[])] {
-        if s.is_redis {
-            return;
-        }
-        let (counter, naps) = fifty_clients_incr(&s);
-        assert_eq!(counter, 100_000);
-        assert_eq!(naps, Some(0));
-    }
-}
-
 #[test]
 fn redis_benchmark_ping_inline_and_mbulk() {
     let s = Server::start();
-    benchmark(
+    redis_benchmark(
         s.port(),
         &["-t", "ping_inline,ping_mbulk", "-n", "20000", "-q"],
         &["PING_INLINE", "PING_MBULK"],
@@ -173,7 +109,7 @@ fn redis_benchmark_ping_inline_and_mbulk() {
 fn redis_benchmark_whole_default_list() {
     // No -t: every default test, data types and blocking-free pops included.
     let s = Server::start();
-    benchmark(
+    redis_benchmark(
         s.port(),
         &["-n", "5000", "-q"],
         &[

@@ -744,3 +744,31 @@ pub fn raise_nofile(want: u64) -> u64 {
         r.rlim_cur
     }
 }
+
+/// Runs redis-benchmark; asserts exit 0, no error or warning line, and a
+/// requests-per-second line for each test name.
+pub fn redis_benchmark(port: u16, args: &[&str], tests: &[&str]) {
+    require_tool("redis-benchmark");
+    let out = run_with_timeout(
+        Command::new("redis-benchmark").args(["-p", &port.to_string()]).args(args),
+        None,
+        Duration::from_secs(60),
+    );
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "redis-benchmark {args:?} exited {}:\n{text}", out.status);
+    for line in text.lines() {
+        let l = line.to_lowercase();
+        assert!(
+            !l.contains("err") && !l.contains("warning"),
+            "redis-benchmark {args:?} printed: {line}\n{text}"
+        );
+    }
+    // -q output separates progress updates with carriage returns.
+    let lines: Vec<&str> = text.split(['\n', '\r']).collect();
+    for t in tests {
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!("{t}:")) && l.contains("requests per second")),
+            "no result line for {t}:\n{text}"
+        );
+    }
+}
