@@ -197,6 +197,11 @@ const BUSY_MIN: u64 = 700;
 /// The busy share is measured over windows of at least this long.
 const WINDOW_NS: u64 = 1_000_000;
 
+/// `avg` moved `1/weight` of the way to `sample`; the first sample seeds it.
+fn ewma(avg: u64, sample: u64, weight: u64) -> u64 {
+    if avg == 0 { sample } else { avg - avg / weight + sample / weight }
+}
+
 /// CPU time of the calling thread, ns.
 fn thread_cpu_ns() -> u64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
@@ -244,22 +249,20 @@ impl Pace {
     /// A socket last seen at `seen` reported data again at `now`.
     fn socket(&mut self, seen: u64, now: u64) {
         if seen != 0 {
-            let sample = (now - seen).min(SAMPLE_CAP_NS);
-            self.cycle = if self.cycle == 0 { sample } else { self.cycle - self.cycle / 16 + sample / 16 };
+            self.cycle = ewma(self.cycle, (now - seen).min(SAMPLE_CAP_NS), 16);
         }
     }
 
     /// A drain at `now` found `n` reports.
     fn drained(&mut self, n: usize, now: u64) {
         if self.last != 0 {
-            let sample = ((now - self.last) / n as u64).min(SAMPLE_CAP_NS);
-            self.arrival =
-                if self.arrival == 0 { sample } else { self.arrival - self.arrival / 8 + sample / 8 };
+            self.arrival = ewma(self.arrival, ((now - self.last) / n as u64).min(SAMPLE_CAP_NS), 8);
         }
         self.last = now;
         if now - self.win_start >= WINDOW_NS {
             let cpu = thread_cpu_ns();
             let b = ((cpu - self.win_cpu) * 1000 / (now - self.win_start)).min(1000);
+            // Not seeded by the first window: the shard starts counted as idle.
             self.busy = self.busy - self.busy / 4 + b / 4;
             (self.win_start, self.win_cpu) = (now, cpu);
         }

@@ -855,12 +855,11 @@ impl UringCommon for PollRing {
 
     fn submit_one_event(&mut self, queue: &mut VecDeque<UringDescriptor>) -> Option<bool> {
         let source_map = &mut *self.source_map.borrow_mut();
-        // Read the clock only when there is something to submit: this runs on
-        // every pass of the executor loop, mostly with an empty queue.
-        let mut now = None;
 
         while let Some(chain) = peek_one_chain(queue, self.size) {
-            let now = *now.get_or_insert_with(Instant::now);
+            // Read the clock only when there is something to submit: this runs
+            // on every pass of the executor loop, mostly with an empty queue.
+            let now = Instant::now();
             return if let Some(sqes) = self.ring.sq().prepare_sqes(chain.len() as u32) {
                 let ops = extract_one_chain(source_map, queue, chain, now);
                 if ops.is_empty() {
@@ -1200,12 +1199,11 @@ impl UringCommon for SleepableRing {
 
     fn submit_one_event(&mut self, queue: &mut VecDeque<UringDescriptor>) -> Option<bool> {
         let source_map = &mut *self.source_map.borrow_mut();
-        // Read the clock only when there is something to submit: this runs on
-        // every pass of the executor loop, mostly with an empty queue.
-        let mut now = None;
 
         while let Some(chain) = peek_one_chain(queue, self.size) {
-            let now = *now.get_or_insert_with(Instant::now);
+            // Read the clock only when there is something to submit: this runs
+            // on every pass of the executor loop, mostly with an empty queue.
+            let now = Instant::now();
             return if let Some(sqes) = self.ring.sq().prepare_sqes(chain.len() as u32) {
                 let ops = extract_one_chain(source_map, queue, chain, now);
                 if ops.is_empty() {
