@@ -1452,8 +1452,6 @@ impl LocalExecutor {
             let waker = dummy_waker();
             let cx = &mut Context::from_waker(&waker);
 
-            let spin_before_park = self.spin_before_park().unwrap_or_default();
-
             let future = this
                 .spawn_into(future, TaskQueueHandle::default())
                 .unwrap()
@@ -1494,6 +1492,9 @@ impl LocalExecutor {
                         // future is probably the one setting up the task queues and etc.
                         break t.unwrap();
                     } else {
+                        // (ringkv change: read on every park, since
+                        // `ExecutorProxy::set_spin_before_park` may change it.)
+                        let spin_before_park = this.spin_before_park().unwrap_or_default();
                         while !this.reactor.spin_poll_io().unwrap() {
                             if pre_time.elapsed() > spin_before_park {
                                 this.parker
@@ -2117,6 +2118,21 @@ impl ExecutorProxy {
                 .map(|ex| ex.need_preempt())
                 .unwrap_or_default()
         };
+    }
+
+    /// (ringkv change) Sets how long this executor spins, polling for
+    /// events, before it parks when it runs out of work; `None`: it parks at
+    /// once. Takes effect from the executor's next park.
+    pub fn set_spin_before_park(&self, spin: Option<Duration>) {
+        #[cfg(not(feature = "native-tls"))]
+        LOCAL_EX.with(|local_ex| local_ex.queues.borrow_mut().spin_before_park = spin);
+
+        #[cfg(feature = "native-tls")]
+        unsafe {
+            if let Some(ex) = LOCAL_EX.as_ref() {
+                ex.queues.borrow_mut().spin_before_park = spin;
+            }
+        }
     }
 
     /// Conditionally yields the current task queue. The scheduler may then
