@@ -238,6 +238,11 @@ pub const NO_REPLY: u64 = u64::MAX;
 /// sleep, so the spin only costs where a core would otherwise idle or,
 /// when the cores are oversubscribed, a little CPU (+3-7% per request in
 /// the unpinned `redis-benchmark -P 1` spot checks, for +4-12% requests/s).
+/// While it spins, the shard polls its rings without entering the kernel,
+/// which holds their completions until the next syscall
+/// (`IORING_SETUP_COOP_TASKRUN`, `vendor/README.md`): a request from one of
+/// its own clients that arrives meanwhile waits for the answer or the end
+/// of the spin, at most this long, where it would have woken the shard.
 pub const REPLY_SPIN: std::time::Duration = std::time::Duration::from_micros(60);
 
 /// Server-wide requests answered by every shard.
