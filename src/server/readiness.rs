@@ -33,8 +33,8 @@
 //! `--coalesce-us` (default 50).
 //! Measured pinned against a 50-client redis-benchmark: `-P 1` GET +7-15%
 //! requests/s at about 10% less CPU per request, `-P 16` GET 6-9% less CPU;
-//! 1-16 clients unchanged (README, "Latest results"). Redis needs none of this: its slower loop is still
-//! busy when the next packet comes.
+//! 1-16 clients unchanged (README, "Latest results"). Redis needs none of
+//! this: its slower loop is still busy when the next packet comes.
 
 use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
